@@ -1,0 +1,57 @@
+// Owns the storage contract: the async verb grid every backend implements (SQLite now,
+// PostgreSQL later) and its two errors. Backends are checked by test/conformance.
+import type { Account } from "../domain/account";
+
+/** The named account does not exist. */
+export class NotFoundError extends Error {
+  constructor(readonly accountName: string) {
+    super(`account '${accountName}' does not exist`);
+    this.name = "NotFoundError";
+  }
+}
+
+/** An account with that name exists already. */
+export class AlreadyExistsError extends Error {
+  constructor(readonly accountName: string) {
+    super(`account '${accountName}' already exists`);
+    this.name = "AlreadyExistsError";
+  }
+}
+
+/**
+ * A pure, synchronous function from the stored account to its next state. The backend
+ * runs it inside its own transaction, so read-modify-write is atomic. Return `old` itself
+ * (the same object) to write nothing.
+ *
+ * @example
+ *   await storage.updateAccount("alice", (old) => ({ ...old, shell: "/bin/bash" }));
+ */
+export type AccountUpdater = (old: Account) => Account;
+
+/** A set of changes applied all-or-nothing (one transaction). */
+export interface AccountBatch {
+  create: Account[];
+  /** Full replacement of existing accounts, matched by name. */
+  replace: Account[];
+  /** Names to delete. */
+  delete: string[];
+}
+
+export interface Storage {
+  /** Insert a new account; AlreadyExistsError if the name is taken. */
+  createAccount(account: Account): Promise<void>;
+  /** The account, or null. */
+  getAccount(name: string): Promise<Account | null>;
+  /** Every account in creation order. */
+  listAccounts(): AsyncIterable<Account>;
+  /** Number of accounts. */
+  countAccounts(): Promise<number>;
+  /** Atomic read-modify-write (see AccountUpdater); NotFoundError if missing. Returns the new state. */
+  updateAccount(name: string, updater: AccountUpdater): Promise<Account>;
+  /** Delete; NotFoundError if missing. */
+  deleteAccount(name: string): Promise<void>;
+  /** Apply creates, replacements and deletes in one transaction; nothing on any error. */
+  applyBatch(batch: AccountBatch): Promise<void>;
+  /** Release resources (the SQLite backend checkpoints and closes the file). */
+  close(): Promise<void>;
+}
