@@ -21,14 +21,23 @@ export class AlreadyExistsError extends Error {
 /**
  * A pure, synchronous function from the stored account to its next state. The backend
  * runs it inside its own transaction, so read-modify-write is atomic. Return `old` itself
- * (the same object) to write nothing.
+ * (the same object) to write nothing. `old` is frozen (a mutating updater throws TypeError);
+ * build the next state with spreads. The next state may carry a new name (a rename, which
+ * keeps the account's place in creation order). If the updater throws, nothing is written
+ * and its error reaches the caller.
  *
  * @example
  *   await storage.updateAccount("alice", (old) => ({ ...old, shell: "/bin/bash" }));
  */
 export type AccountUpdater = (old: Account) => Account;
 
-/** A set of changes applied all-or-nothing (one transaction). */
+/**
+ * A set of changes applied all-or-nothing (one transaction): first every delete, then every
+ * replacement, then every create, each list in order. So a name may be deleted and created
+ * again in one batch (it moves to the end of creation order), but not deleted and replaced.
+ * A missing name to delete or replace is NotFoundError; a create of a taken name (or one
+ * name created twice) is AlreadyExistsError.
+ */
 export interface AccountBatch {
   create: Account[];
   /** Full replacement of existing accounts, matched by name. */
@@ -37,12 +46,21 @@ export interface AccountBatch {
   delete: string[];
 }
 
+/**
+ * Every backend refuses, with a RangeError and without writing, values its schema cannot
+ * hold: an empty name; ':' or a newline in any text field; a uid or gid outside
+ * 0..4294967295; a shadow number outside -2^31..2^31-1; any number that is not an integer.
+ */
 export interface Storage {
   /** Insert a new account; AlreadyExistsError if the name is taken. */
   createAccount(account: Account): Promise<void>;
   /** The account, or null. */
   getAccount(name: string): Promise<Account | null>;
-  /** Every account in creation order. */
+  /**
+   * Every account in creation order. Other calls may run while the caller consumes it:
+   * accounts that exist throughout are yielded exactly once, in order; accounts created,
+   * changed or deleted meanwhile may or may not be reflected.
+   */
   listAccounts(): AsyncIterable<Account>;
   /** Number of accounts. */
   countAccounts(): Promise<number>;
