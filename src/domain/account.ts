@@ -52,3 +52,29 @@ export function effectiveHash(account: Account): string | null {
   if (!isShadowed(account)) return account.passwdPassword;
   return account.shadow === null ? null : account.shadow.hash;
 }
+
+/**
+ * What a stored hash allows, before any crypt(3) call:
+ * - "empty": "" (authenticates only with nullok, as pam_unix);
+ * - "unusable": "*…", "!", "!!", "!*"…: no password can ever match;
+ * - "locked": "!" + a real hash (`passwd -l`): a match means LOCKED, not OK;
+ * - "verifiable": anything else (crypt(3) formats, argon2 PHC strings).
+ */
+export type HashClass = "empty" | "unusable" | "locked" | "verifiable";
+
+export function classifyHash(hash: string): HashClass {
+  if (hash === "") return "empty";
+  if (hash.startsWith("*")) return "unusable";
+  if (hash.startsWith("!")) {
+    const rest = hash.replace(/^!+/, "");
+    return rest === "" || rest.startsWith("*") || rest.startsWith("!") ? "unusable" : "locked";
+  }
+  return "verifiable";
+}
+
+/** The account with its effective hash replaced (shadow entry or passwd field, wherever it lives). */
+export function withEffectiveHash(account: Account, hash: string): Account {
+  if (!isShadowed(account)) return { ...account, passwdPassword: hash };
+  if (account.shadow === null) return account;
+  return { ...account, shadow: { ...account.shadow, hash } };
+}

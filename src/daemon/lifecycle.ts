@@ -1,0 +1,138 @@
+// Owns the daemon's life: state directory, database, sockets (modes, stale files), serving
+// status, and a graceful stop (stop accepting, finish in-flight calls, close the database).
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { execFileSync } from "node:child_process";
+import * as grpc from "@grpc/grpc-js";
+import type pino from "pino";
+import type { Config } from "./config";
+import { systemClock } from "./clock";
+import { openSqliteStorage } from "../storage/sqlite/sqlite-storage";
+import { createPasswordHasher } from "../crypto/pam-password-hasher";
+import { createRpcServers } from "../rpc/server";
+import { packageRoot, packageVersion } from "./package-info";
+
+export interface RunningDaemon {
+  /** Stop gracefully; resolves when the database is closed. */
+  stop(reason: string): Promise<void>;
+  /** Resolves once the daemon has stopped. */
+  stopped: Promise<void>;
+}
+
+/** Refuse to start over a live daemon; remove a stale socket file left by a crash. */
+async function clearStaleSocket(socketPath: string): Promise<void> {
+  if (!fs.existsSync(socketPath)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (alive) throw new Error(`another process is serving ${socketPath}; stop it first (or use another --state-dir/--socket-dir)`);
+  fs.unlinkSync(socketPath);
+}
+
+function bind(server: grpc.Server, socketPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => (error ? reject(new Error(`cannot listen on ${socketPath}: ${error.message}`)) : resolve()));
+  });
+}
+
+function groupId(group: string): number {
+  if (/^\d+$/.test(group)) return Number(group);
+  try {
+    return Number(execFileSync("getent", ["group", group], { encoding: "utf8" }).split(":")[2]);
+  } catch {
+    throw new Error(`--socket-group: no group named '${group}'`);
+  }
+}
+
+function shutdownServer(server: grpc.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export interface StartOptions {
+  /** Called before the sockets are bound (benchmarks add a bare echo service here). */
+  beforeBind?: (servers: { auth: grpc.Server; admin: grpc.Server }) => void;
+}
+
+export async function startDaemon(config: Config, logger: pino.Logger, options: StartOptions = {}): Promise<RunningDaemon> {
+  fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(config.socketDir, { recursive: true, mode: 0o755 });
+  const storage = openSqliteStorage(config.databasePath);
+  fs.chmodSync(config.databasePath, 0o600);
+  const hasher = createPasswordHasher({ argon2: config.argon2, maxConcurrent: config.hashConcurrency, maxQueued: config.hashQueue });
+  const background = new Set<Promise<unknown>>();
+  const trackBackgroundWork = (work: Promise<unknown>): void => {
+    background.add(work);
+    void work.finally(() => background.delete(work));
+  };
+  const policy = { nullok: config.nullok, minUid: config.minUid, agingRules: config.agingRules };
+  const servers = createRpcServers(
+    {
+      storage,
+      hasher,
+      clock: systemClock,
+      logger,
+      policy,
+      trackBackgroundWork,
+      minUid: config.minUid,
+      version: packageVersion(),
+      startedAtMs: Date.now(),
+      databasePath: config.databasePath,
+      maxImportBytes: config.maxImportBytes,
+    },
+    path.join(packageRoot(), "proto"),
+  );
+
+  options.beforeBind?.(servers);
+  await clearStaleSocket(config.authSocketPath);
+  await clearStaleSocket(config.adminSocketPath);
+  // Create sockets with no access for others, then open them up to exactly their modes.
+  const oldUmask = process.umask(0o177);
+  try {
+    await bind(servers.admin, config.adminSocketPath);
+    await bind(servers.auth, config.authSocketPath);
+  } finally {
+    process.umask(oldUmask);
+  }
+  fs.chmodSync(config.adminSocketPath, 0o600);
+  if (config.socketGroup !== null) fs.chownSync(config.authSocketPath, process.getuid?.() ?? 0, groupId(config.socketGroup));
+  fs.chmodSync(config.authSocketPath, 0o660);
+  servers.setServing("SERVING");
+  logger.info(
+    { database: config.databasePath, authSocket: config.authSocketPath, adminSocket: config.adminSocketPath, nullok: config.nullok, minUid: config.minUid, agingRules: config.agingRules, argon2: config.argon2, hashConcurrency: config.hashConcurrency },
+    "shadowd serving",
+  );
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | null = null;
+  const stop = (reason: string): Promise<void> => {
+    if (stopping !== null) return stopping;
+    stopping = (async () => {
+      logger.info({ reason }, "shadowd stopping: no new calls, finishing calls in flight");
+      servers.setServing("NOT_SERVING");
+      await Promise.all([shutdownServer(servers.auth, 10_000), shutdownServer(servers.admin, 10_000)]);
+      await Promise.allSettled([...background]);
+      await storage.close();
+      for (const socketPath of [config.authSocketPath, config.adminSocketPath]) fs.rmSync(socketPath, { force: true });
+      logger.info({}, "shadowd stopped; database closed");
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  return { stop, stopped };
+}

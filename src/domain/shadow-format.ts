@@ -1,0 +1,591 @@
+// Owns the /etc/shadow and /etc/passwd text formats: glibc 2.36's line rules (sgetspent,
+// nss_files), import policy on top of them, line readers for streaming and whole texts,
+// writing lines back, and joining both files into Accounts. Pure; imports only domain/.
+
+import type { Account, ShadowFields } from "./account";
+import {
+  MAX_GECOS_BYTES,
+  MAX_HOME_BYTES,
+  MAX_IMPORTED_NAME_BYTES,
+  MAX_LINE_BYTES,
+  MAX_SHELL_BYTES,
+  utf8ByteLength,
+} from "./limits";
+import { quoteForMessage, validateFieldText, validateHashText, validateImportedAccountName } from "./names";
+
+/** One shadow line: the account name and its fields. */
+export interface ShadowEntry {
+  name: string;
+  fields: ShadowFields;
+}
+
+/** One passwd line: an Account without its shadow part. */
+export type PasswdEntry = Omit<Account, "shadow">;
+
+/** The verdict on one line: the entry, or why the line is not one. */
+export type LineParse<E> = { ok: true; entry: E } | { ok: false; reason: string };
+
+/** An accepted line: its 1-based number, its text as read, and the entry. */
+export interface ParsedLine<E> {
+  line: number;
+  text: string;
+  entry: E;
+}
+
+/** A line that was not imported, with the name on it (as far as it could be read). */
+export interface LineProblem {
+  line: number;
+  name: string;
+  reason: string;
+}
+
+/** What a line reader made of one line (comments and blank lines are "skip"). */
+export type LineResult<E> =
+  | { kind: "skip"; line: number }
+  | ({ kind: "entry" } & ParsedLine<E>)
+  | ({ kind: "problem" } & LineProblem);
+
+/** A whole file: accepted entries in file order, and the problems. */
+export interface ParsedText<E> {
+  entries: ParsedLine<E>[];
+  problems: LineProblem[];
+}
+
+/** A problem found when joining passwd and shadow entries. */
+export interface JoinProblem extends LineProblem {
+  file: "passwd" | "shadow";
+}
+
+/** The Accounts of a passwd file plus its shadow file. */
+export interface JoinedAccounts {
+  accounts: Account[];
+  problems: JoinProblem[];
+}
+
+/** Splits a byte stream into lines; see createLineSplitter. */
+export interface LineSplitter {
+  /** The complete lines this chunk finishes, without their "\n". */
+  push(chunk: Uint8Array): string[];
+  /** The last line when the input does not end with "\n" (flushes a cut UTF-8 sequence). */
+  end(): string[];
+}
+
+const MAX_UINT32 = 4_294_967_295;
+const TWO_POW_32 = 4_294_967_296;
+const MIN_INT32 = -2_147_483_648;
+const MAX_INT32 = 2_147_483_647;
+/** How the shadow line's fields are named in problems (field 1 is the name). */
+const SHADOW_FIELD_LABELS = [
+  "name",
+  "password hash",
+  "last change",
+  "minimum days",
+  "maximum days",
+  "warning days",
+  "inactive days",
+  "expire date",
+  "reserved flag",
+] as const;
+const SHADOW_SHAPES = "a shadow line has 9 fields (or 8, or the old 5)";
+const PASSWD_SHAPE = "a passwd line has 7 (name:password:uid:gid:gecos:home:shell)";
+
+/**
+ * Parses one shadow line exactly as glibc 2.36's sgetspent() does, except that NIS compat
+ * lines (a name starting with "+" or "-") are refused, since getspnam() never returns them:
+ * - the text is cut at the first "\n"; fields are separated by ":"; the name and the hash
+ *   keep every other character (white space too);
+ * - 9 fields; 8 when the expire date is not empty; the old 5-field form
+ *   `name:hash:lastchg:min:max` (max not empty), optionally followed by ":" and white space;
+ * - a numeric field is empty (null) or strtoul's syntax: white space, an optional "+" (or
+ *   "-" before a zero), decimal digits, nothing else before the next ":"; a negative value
+ *   or one above 4294967295 rejects the line; 2^31..2^32-1 wrap to negative (4294967295
+ *   is -1); the 6th field may also be white space only (empty);
+ * - the 9th field is kept verbatim; it must be empty or a number (no ":" after it).
+ * Import policy (names, sizes, encoding) is classifyShadowLine's job, not this function's.
+ */
+export function parseShadowLine(line: string): LineParse<ShadowEntry> {
+  const newline = line.indexOf("\n");
+  const text = newline < 0 ? line : line.slice(0, newline);
+  if (text.includes("\0")) return { ok: false, reason: "the line contains a NUL byte" };
+  const cursor = { text, pos: 0 };
+  const name = readStringField(cursor);
+  if (name.startsWith("+") || name.startsWith("-")) {
+    return { ok: false, reason: `NIS compat entry ${quoteForMessage(name)}: "+"/"-" lines are not supported; list the account itself` };
+  }
+  const hash = readStringField(cursor);
+  const lastChange = readNumberField(cursor, 3, cursor.pos);
+  if (!lastChange.ok) return lastChange;
+  const minDays = readNumberField(cursor, 4, cursor.pos);
+  if (!minDays.ok) return minDays;
+  const maxDays = readNumberField(cursor, 5, cursor.pos);
+  if (!maxDays.ok) return maxDays;
+  const warnStart = cursor.pos;
+  while (cursor.pos < text.length && isCSpace(text.charCodeAt(cursor.pos))) cursor.pos++;
+  const fields: ShadowFields = {
+    hash,
+    lastChange: lastChange.value,
+    minDays: minDays.value,
+    maxDays: maxDays.value,
+    warnDays: null,
+    inactiveDays: null,
+    expireDate: null,
+    flag: "",
+  };
+  if (cursor.pos === text.length) return { ok: true, entry: { name, fields } }; // the old 5-field form
+  const warnDays = readNumberField(cursor, 6, warnStart);
+  if (!warnDays.ok) return warnDays;
+  const inactiveDays = readNumberField(cursor, 7, cursor.pos);
+  if (!inactiveDays.ok) return inactiveDays;
+  const expireDate = readNumberField(cursor, 8, cursor.pos);
+  if (!expireDate.ok) return expireDate;
+  fields.warnDays = warnDays.value;
+  fields.inactiveDays = inactiveDays.value;
+  fields.expireDate = expireDate.value;
+  if (cursor.pos < text.length) {
+    const flag = text.slice(cursor.pos);
+    const problem = checkFlagText(flag, text);
+    if (problem !== null) return { ok: false, reason: problem };
+    fields.flag = flag;
+  }
+  return { ok: true, entry: { name, fields } };
+}
+
+/**
+ * Parses one passwd line `name:password:uid:gid:gecos:home:shell`: exactly 7 fields, uid and
+ * gid decimal digits 0..4294967294 (4294967295 is (uid_t)-1, "no user"). Stricter than
+ * glibc, which also takes fewer fields or a shell containing ":" and signs/space before a
+ * uid; those lines would not round-trip, so they are problems. NIS "+"/"-" lines are refused.
+ */
+export function parsePasswdLine(line: string): LineParse<PasswdEntry> {
+  const newline = line.indexOf("\n");
+  const text = newline < 0 ? line : line.slice(0, newline);
+  if (text.includes("\0")) return { ok: false, reason: "the line contains a NUL byte" };
+  const parts = text.split(":");
+  const name = parts[0] ?? "";
+  if (name.startsWith("+") || name.startsWith("-")) {
+    return { ok: false, reason: `NIS compat entry ${quoteForMessage(name)}: "+"/"-" lines are not supported; list the account itself` };
+  }
+  if (parts.length !== 7) {
+    const trailing = parts.length === 8 && parts[7] === "" ? " (a trailing \":\"?)" : "";
+    return { ok: false, reason: `${parts.length} field${parts.length === 1 ? "" : "s"}${trailing}; ${PASSWD_SHAPE}` };
+  }
+  const [, passwdPassword = "", uidText = "", gidText = "", gecos = "", home = "", shell = ""] = parts;
+  const uid = readId(uidText, 3, "uid");
+  if (typeof uid === "string") return { ok: false, reason: uid };
+  const gid = readId(gidText, 4, "gid");
+  if (typeof gid === "string") return { ok: false, reason: gid };
+  return { ok: true, entry: { name, passwdPassword, uid, gid, gecos, home, shell } };
+}
+
+/**
+ * One shadow line under the import rules: after glibc's own skipping (leading white space,
+ * then blank lines and "#" comments), a line longer than 65536 bytes, with a NUL or invalid
+ * UTF-8 (U+FFFD), that parseShadowLine refuses, with an invalid imported name or an
+ * unusable hash is a problem. Duplicates are the line reader's business.
+ */
+export function classifyShadowLine(text: string): LineParse<ShadowEntry> | { skip: true } {
+  const content = stripLeadingCSpace(text);
+  if (content === "" || content.startsWith("#")) return { skip: true };
+  const encodingProblem = checkLineText(content);
+  if (encodingProblem !== null) return { ok: false, reason: encodingProblem };
+  const parsed = parseShadowLine(content);
+  if (!parsed.ok) return parsed;
+  const nameProblem = validateImportedAccountName(parsed.entry.name);
+  if (nameProblem !== null) return { ok: false, reason: nameProblem };
+  const hashProblem = validateHashText(parsed.entry.fields.hash);
+  if (hashProblem !== null) return { ok: false, reason: hashProblem };
+  return parsed;
+}
+
+/**
+ * One passwd line under the import rules: skipping and encoding as classifyShadowLine, then
+ * parsePasswdLine, the imported-name rule, the hash rule for the password field, and the
+ * gecos/home/shell rules (no control characters, size limits).
+ */
+export function classifyPasswdLine(text: string): LineParse<PasswdEntry> | { skip: true } {
+  const content = stripLeadingCSpace(text);
+  if (content === "" || content.startsWith("#")) return { skip: true };
+  const encodingProblem = checkLineText(content);
+  if (encodingProblem !== null) return { ok: false, reason: encodingProblem };
+  const parsed = parsePasswdLine(content);
+  if (!parsed.ok) return parsed;
+  const entry = parsed.entry;
+  const problem =
+    validateImportedAccountName(entry.name) ??
+    validateHashText(entry.passwdPassword) ??
+    validateFieldText("gecos field", entry.gecos, MAX_GECOS_BYTES) ??
+    validateFieldText("home directory", entry.home, MAX_HOME_BYTES) ??
+    validateFieldText("login shell", entry.shell, MAX_SHELL_BYTES);
+  if (problem !== null) return { ok: false, reason: problem };
+  return parsed;
+}
+
+/**
+ * A stateful reader for a shadow file fed one line at a time (streaming: nothing but the
+ * names seen so far is kept). Lines are numbered from 1 in call order. The first valid line
+ * for a name wins, as with getspnam(); a later valid one is a "duplicate" problem.
+ */
+export function createShadowLineReader(): (text: string) => LineResult<ShadowEntry> {
+  return createLineReader(classifyShadowLine, "shadow");
+}
+
+/** As createShadowLineReader, for a passwd file (first entry for a name wins, as getpwnam()). */
+export function createPasswdLineReader(): (text: string) => LineResult<PasswdEntry> {
+  return createLineReader(classifyPasswdLine, "passwd");
+}
+
+/** A whole shadow file: its entries (first of each name) and its problems, by line. */
+export function parseShadowText(text: string): ParsedText<ShadowEntry> {
+  return collectLines(splitTextLines(text), createShadowLineReader());
+}
+
+/** A whole passwd file: its entries (first of each name) and its problems, by line. */
+export function parsePasswdText(text: string): ParsedText<PasswdEntry> {
+  return collectLines(splitTextLines(text), createPasswdLineReader());
+}
+
+/** The lines of a text, cut at "\n" (a final "\n" does not start another line; "\r" stays). */
+export function splitTextLines(text: string): string[] {
+  if (text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/**
+ * Splits a byte stream (chunks cut anywhere) into lines. Bytes are decoded as UTF-8 with
+ * invalid sequences turned into U+FFFD (which the classifiers report) and a BOM kept. A line
+ * longer than MAX_LINE_BYTES is cut to just over the limit, so memory stays bounded and the
+ * classifier still reports it as too long.
+ */
+export function createLineSplitter(): LineSplitter {
+  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
+  const cap = MAX_LINE_BYTES + 1;
+  let pending = "";
+  let discarding = false;
+  const take = (decoded: string): string[] => {
+    const lines: string[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = decoded.indexOf("\n", start);
+      const piece = newline < 0 ? decoded.slice(start) : decoded.slice(start, newline);
+      if (!discarding) {
+        pending += piece;
+        if (pending.length > cap) {
+          pending = pending.slice(0, cap);
+          discarding = true;
+        }
+      }
+      if (newline < 0) break;
+      lines.push(pending);
+      pending = "";
+      discarding = false;
+      start = newline + 1;
+    }
+    return lines;
+  };
+  return {
+    push: (chunk) => take(decoder.decode(chunk, { stream: true })),
+    end: () => {
+      const lines = take(decoder.decode());
+      if (pending !== "") lines.push(pending);
+      pending = "";
+      discarding = false;
+      return lines;
+    },
+  };
+}
+
+/**
+ * The shadow line for an entry: 9 fields, null numbers empty, negative numbers as their
+ * unsigned 32-bit form (-1 → 4294967295), so parseShadowLine gives the same fields back.
+ * Fields must pass validateShadowFields.
+ */
+export function formatShadowLine(name: string, fields: ShadowFields): string {
+  return [
+    name,
+    fields.hash,
+    formatShadowNumber(fields.lastChange),
+    formatShadowNumber(fields.minDays),
+    formatShadowNumber(fields.maxDays),
+    formatShadowNumber(fields.warnDays),
+    formatShadowNumber(fields.inactiveDays),
+    formatShadowNumber(fields.expireDate),
+    fields.flag,
+  ].join(":");
+}
+
+/** The passwd line of an account (its shadow part is not used). */
+export function formatPasswdLine(entry: PasswdEntry): string {
+  return [entry.name, entry.passwdPassword, entry.uid, entry.gid, entry.gecos, entry.home, entry.shell].join(":");
+}
+
+/**
+ * Whether fields can be stored and written back: the hash rule of validateHashText, numbers
+ * null or integers in glibc's 32-bit range (-2147483648..2147483647), and a flag that is
+ * empty or a number glibc accepts. Null when valid, else the reason.
+ */
+export function validateShadowFields(fields: ShadowFields): string | null {
+  const hashProblem = validateHashText(fields.hash);
+  if (hashProblem !== null) return hashProblem;
+  const numbers: Array<[number, number | null]> = [
+    [3, fields.lastChange],
+    [4, fields.minDays],
+    [5, fields.maxDays],
+    [6, fields.warnDays],
+    [7, fields.inactiveDays],
+    [8, fields.expireDate],
+  ];
+  for (const [field, value] of numbers) {
+    if (value !== null && (!Number.isInteger(value) || value < MIN_INT32 || value > MAX_INT32)) {
+      return `the ${fieldLabel(field)} ${value} is not a 32-bit day count (${MIN_INT32}..${MAX_INT32}, or empty)`;
+    }
+  }
+  if (fields.flag.includes(":")) return 'the reserved flag contains ":" (the field separator)';
+  if (fields.flag !== "") return checkFlagText(fields.flag, fields.flag);
+  return null;
+}
+
+/**
+ * Joins passwd and shadow entries into Accounts, in passwd order. A passwd entry without a
+ * shadow entry gets `shadow: null` (with "x" it can never authenticate: PAM_AUTHINFO_UNAVAIL).
+ * A shadow entry is attached even when the passwd field holds the hash itself: pam_unix then
+ * ignores it (no aging, see evaluateAccountAging) but chage -l shows it and export keeps it.
+ * A shadow entry without a passwd entry is a problem "no matching passwd entry".
+ */
+export function joinAccounts(
+  passwdEntries: ReadonlyArray<Pick<ParsedLine<PasswdEntry>, "line" | "entry">>,
+  shadowEntries: ReadonlyArray<Pick<ParsedLine<ShadowEntry>, "line" | "entry">>,
+): JoinedAccounts {
+  const shadowByName = new Map<string, ShadowFields>();
+  for (const { entry } of shadowEntries) {
+    if (!shadowByName.has(entry.name)) shadowByName.set(entry.name, entry.fields);
+  }
+  const passwdNames = new Set<string>();
+  const accounts: Account[] = [];
+  for (const { entry } of passwdEntries) {
+    if (passwdNames.has(entry.name)) continue;
+    passwdNames.add(entry.name);
+    accounts.push({ ...entry, shadow: shadowByName.get(entry.name) ?? null });
+  }
+  const problems: JoinProblem[] = [];
+  for (const { line, entry } of shadowEntries) {
+    if (!passwdNames.has(entry.name)) {
+      problems.push({
+        file: "shadow",
+        line,
+        name: entry.name,
+        reason: `no matching passwd entry for ${quoteForMessage(entry.name)}`,
+      });
+    }
+  }
+  return { accounts, problems };
+}
+
+interface Cursor {
+  text: string;
+  pos: number;
+}
+
+type NumberRead = { ok: true; value: number | null } | { ok: false; reason: string };
+
+/** glibc's STRING_FIELD: up to the next ":" (consumed) or the end of the line. */
+function readStringField(cursor: Cursor): string {
+  const colon = cursor.text.indexOf(":", cursor.pos);
+  const end = colon < 0 ? cursor.text.length : colon;
+  const value = cursor.text.slice(cursor.pos, end);
+  cursor.pos = colon < 0 ? end : colon + 1;
+  return value;
+}
+
+/**
+ * glibc's INT_FIELD_MAYBE_NULL with strtou32 as Debian's 2.36 builds it: the line must not
+ * end here; no digits → empty (null); then a ":" (consumed) or the end of the line must
+ * follow; a value that does not fit in 32 bits (negative, or > 4294967295) rejects the line.
+ */
+function readNumberField(cursor: Cursor, field: number, displayStart: number): NumberRead {
+  const { text } = cursor;
+  if (cursor.pos >= text.length) return { ok: false, reason: describeMissingField(text, field) };
+  const number = scanStrtoul(text, cursor.pos);
+  const after = number.end;
+  if (after < text.length && text[after] !== ":") {
+    return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
+  }
+  if (number.digits !== "" && number.negative) {
+    return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
+  }
+  let value: number | null = null;
+  if (number.digits !== "") {
+    if (number.digits.length > 10 || Number(number.digits) > MAX_UINT32) {
+      return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
+    }
+    const unsigned = Number(number.digits);
+    value = unsigned > MAX_INT32 ? unsigned - TWO_POW_32 : unsigned;
+  }
+  cursor.pos = after < text.length ? after + 1 : after;
+  return { ok: true, value };
+}
+
+interface StrtoulScan {
+  /** Significant digits (leading zeros stripped; "0" for zero); "" when nothing converted. */
+  digits: string;
+  /** A "-" sign before non-zero digits (strtoul negates: the value no longer fits 32 bits). */
+  negative: boolean;
+  /** Where strtoul's endptr points: after the digits, or back at the start when none. */
+  end: number;
+}
+
+/** strtoul(text + start, &end, 10) in the C locale. */
+function scanStrtoul(text: string, start: number): StrtoulScan {
+  let i = start;
+  while (i < text.length && isCSpace(text.charCodeAt(i))) i++;
+  let negative = false;
+  if (text[i] === "+" || text[i] === "-") {
+    negative = text[i] === "-";
+    i++;
+  }
+  const digitsStart = i;
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  if (i === digitsStart) return { digits: "", negative: false, end: start };
+  const digits = text.slice(digitsStart, i).replace(/^0+(?=.)/, "");
+  return { digits, negative: negative && digits !== "0", end: i };
+}
+
+/** The 9th field: empty, or strtoul's syntax filling the whole rest of the line, < 2^32. */
+function checkFlagText(flag: string, line: string): string | null {
+  if (flag.includes(":")) {
+    const count = line.split(":").length;
+    return `${count} fields; ${SHADOW_SHAPES}`;
+  }
+  const number = scanStrtoul(flag, 0);
+  if (number.end !== flag.length || number.negative || number.digits.length > 10 || Number(number.digits) > MAX_UINT32) {
+    return describeBadNumber(flag, 9, 0, number);
+  }
+  return null;
+}
+
+function describeMissingField(text: string, field: number): string {
+  const count = text.split(":").length;
+  if (field === 5 && count === 5) {
+    return `5 fields with the 5th (maximum days) empty; glibc reads the old 5-field form only with a value there (write 9 fields: add ":::" and the empty 9th)`;
+  }
+  if (field === 8 && count === 8) {
+    return "8 fields with the 8th (expire date) empty; glibc reads 8 fields only with an expire date (add a final \":\" to make 9)";
+  }
+  return `${count} field${count === 1 ? "" : "s"}; ${SHADOW_SHAPES}`;
+}
+
+function describeBadNumber(text: string, field: number, displayStart: number, number: StrtoulScan): string {
+  const colon = text.indexOf(":", displayStart);
+  const raw = text.slice(displayStart, colon < 0 ? text.length : colon);
+  const head = `field ${field} (${fieldLabel(field)}) ${quoteForMessage(raw)}`;
+  const rest = text.slice(number.end, colon < 0 ? text.length : colon);
+  if (number.digits !== "" && rest !== "") {
+    if (rest.startsWith("\r")) return `${head} ends with a carriage return (Windows line endings?)`;
+    if (/^[\t\v\f ]/.test(rest)) return `${head} has white space after the number`;
+    return `${head} is not a number`;
+  }
+  if (number.digits === "") {
+    if (raw.includes("\r")) return `${head} contains a carriage return (Windows line endings?)`;
+    return `${head} is not a number`;
+  }
+  if (number.negative) {
+    return `${head} is negative; glibc rejects the whole line (leave the field empty for "not set")`;
+  }
+  return `${head} is larger than ${MAX_UINT32}`;
+}
+
+function fieldLabel(field: number): string {
+  return SHADOW_FIELD_LABELS[field - 1] ?? `field ${field}`;
+}
+
+function formatShadowNumber(value: number | null): string {
+  if (value === null) return "";
+  return String(value < 0 ? value + TWO_POW_32 : value);
+}
+
+function readId(text: string, field: number, label: "uid" | "gid"): number | string {
+  if (text === "") return `field ${field} (${label}) is empty`;
+  if (!/^[0-9]+$/.test(text)) return `field ${field} (${label}) ${quoteForMessage(text)} is not a number`;
+  const digits = text.replace(/^0+(?=.)/, "");
+  if (digits.length > 10 || Number(digits) > MAX_UINT32) {
+    return `field ${field} (${label}) ${quoteForMessage(text)} is larger than ${MAX_UINT32 - 1}`;
+  }
+  if (Number(digits) === MAX_UINT32) {
+    return `field ${field} (${label}) ${text} is (${label === "uid" ? "uid_t" : "gid_t"})-1, which means "no ${label === "uid" ? "user" : "group"}"`;
+  }
+  return Number(digits);
+}
+
+/** Import policy on a line's text: size, NUL, UTF-8. Null when fine. */
+function checkLineText(text: string): string | null {
+  const bytes = utf8ByteLength(text);
+  if (bytes > MAX_LINE_BYTES) return `the line is longer than ${MAX_LINE_BYTES} bytes`;
+  if (text.includes("\0")) return "the line contains a NUL byte";
+  if (/\p{Surrogate}/u.test(text) || text.includes("\uFFFD")) {
+    return "the line is not valid UTF-8 (or contains U+FFFD)";
+  }
+  return null;
+}
+
+function createLineReader<E extends { name: string }>(
+  classify: (text: string) => LineParse<E> | { skip: true },
+  file: "passwd" | "shadow",
+): (text: string) => LineResult<E> {
+  const firstLineOf = new Map<string, number>();
+  let line = 0;
+  return (text) => {
+    line++;
+    const verdict = classify(text);
+    if ("skip" in verdict) return { kind: "skip", line };
+    if (!verdict.ok) return { kind: "problem", line, name: nameForProblem(text), reason: verdict.reason };
+    const { name } = verdict.entry;
+    const first = firstLineOf.get(name);
+    if (first !== undefined) {
+      return {
+        kind: "problem",
+        line,
+        name,
+        reason: `duplicate ${file} entry for ${quoteForMessage(name)}: line ${first} is the one used`,
+      };
+    }
+    firstLineOf.set(name, line);
+    return { kind: "entry", line, text, entry: verdict.entry };
+  };
+}
+
+function collectLines<E>(lines: readonly string[], read: (text: string) => LineResult<E>): ParsedText<E> {
+  const result: ParsedText<E> = { entries: [], problems: [] };
+  for (const text of lines) {
+    const outcome = read(text);
+    if (outcome.kind === "entry") result.entries.push({ line: outcome.line, text: outcome.text, entry: outcome.entry });
+    else if (outcome.kind === "problem") {
+      result.problems.push({ line: outcome.line, name: outcome.name, reason: outcome.reason });
+    }
+  }
+  return result;
+}
+
+/** The name on a problem line: up to the first ":", after leading white space, bounded. */
+function nameForProblem(text: string): string {
+  const content = stripLeadingCSpace(text);
+  const colon = content.indexOf(":");
+  const name = colon < 0 ? content : content.slice(0, colon);
+  return Array.from(name.slice(0, 4 * MAX_IMPORTED_NAME_BYTES)).slice(0, MAX_IMPORTED_NAME_BYTES).join("");
+}
+
+/** __nss_readline: drop leading isspace() characters (C locale). */
+function stripLeadingCSpace(text: string): string {
+  let i = 0;
+  while (i < text.length && isCSpace(text.charCodeAt(i))) i++;
+  return i === 0 ? text : text.slice(i);
+}
+
+/** C isspace() in the C locale: space, \t, \n, \v, \f, \r. */
+function isCSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
