@@ -37,7 +37,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const running = daemon;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => void running.stop(signal));
+    // Repeated signals while stopping are absorbed: stop() is idempotent.
+    process.on(signal, () => void running.stop(signal));
   }
   await running.stopped;
   logger.flush();
