@@ -7,7 +7,8 @@ import { checkAccount, getAging } from "../app/check-account";
 import type { AppLogger } from "../app/ports";
 import { unary } from "./unary";
 import { RpcError } from "./errors";
-import { authResultToProto, accountToProto, agingToProto } from "./convert";
+import { authResultToProto, accountToProto, agingToProto, changeResultToProto } from "./convert";
+import { changePassword } from "../app/change-password";
 import { requireUsername, requireShortText, MAX_SERVICE_BYTES, MAX_ADDRESS_BYTES } from "./validate";
 
 export interface AuthServiceDeps extends AuthenticateDeps {
@@ -48,7 +49,14 @@ export function createAuthService(deps: AuthServiceDeps): AuthServer {
     getAging: unary(logger, "Auth/GetAging", async (request: pb.GetAgingRequest): Promise<pb.Aging> => {
       return agingToProto(await getAging(deps, requireUsername(request.username)));
     }),
-    changePassword: unary(logger, "Auth/ChangePassword", async () => notYet("ChangePassword")),
+    changePassword: unary(logger, "Auth/ChangePassword", async (request: pb.ChangePasswordRequest): Promise<pb.ChangePasswordResponse> => {
+      const username = requireUsername(request.username);
+      const service = requireShortText(request.service, "service", MAX_SERVICE_BYTES);
+      const remoteAddress = requireShortText(request.remoteAddress, "remote_address", MAX_ADDRESS_BYTES);
+      const outcome = await changePassword(deps, { username, oldPassword: request.oldPassword, newPassword: request.newPassword });
+      logger.info({ user: username, service, rhost: remoteAddress, result: outcome.result, reason: outcome.reason }, "change password");
+      return { result: changeResultToProto(outcome.result), message: outcome.message };
+    }),
     checkRelay: unary(logger, "Auth/CheckRelay", async () => notYet("CheckRelay")),
     resolveRecipient: unary(logger, "Auth/ResolveRecipient", async () => notYet("ResolveRecipient")),
   };

@@ -3,6 +3,7 @@
 import type { Account, ShadowFields } from "../domain/account";
 import type { AuthResultKind } from "../domain/outcomes";
 import type { AgingDescription } from "../domain/aging";
+import type { ChangeResultKind } from "../app/change-password";
 import * as pb from "../gen/shadowd/v1/shadowd";
 
 export function authResultToProto(result: AuthResultKind): pb.AuthResult {
@@ -108,4 +109,23 @@ export function agingToProto(aging: AgingDescription): pb.Aging {
     if (value !== null) message[key] = value;
   }
   return message;
+}
+
+export function changeResultToProto(result: ChangeResultKind): pb.ChangeResult {
+  switch (result) {
+    case "ok":
+      return pb.ChangeResult.CHANGE_RESULT_OK;
+    case "denied":
+      return pb.ChangeResult.CHANGE_RESULT_DENIED;
+    case "too-soon":
+      return pb.ChangeResult.CHANGE_RESULT_TOO_SOON;
+    case "not-allowed":
+      return pb.ChangeResult.CHANGE_RESULT_NOT_ALLOWED;
+    case "rejected":
+      return pb.ChangeResult.CHANGE_RESULT_REJECTED;
+    default: {
+      const unreachable: never = result;
+      return unreachable;
+    }
+  }
 }

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { HealthClient } from "./health-client";
 import { startTestDaemon, type TestDaemon } from "../helpers/daemon";
-import { AuthResult, AdminClient, AdminService, type AuthenticateResponse } from "../../src/gen/shadowd/v1/shadowd";
+import { AuthResult, ChangeResult, AdminClient, AdminService, type AuthenticateResponse } from "../../src/gen/shadowd/v1/shadowd";
 import { promiseClient } from "../../src/rpc/promise-client";
 
 const TODAY = Math.floor(Date.now() / 86_400_000);
@@ -189,4 +189,28 @@ test("no password or hash appears in the debug log", () => {
   const log = daemon.log();
   assert.ok(log.includes("authenticate"), "the log has authenticate lines");
   for (const secret of ["Secret123", "Secret124", SHA512_SECRET123, "gtSaltSHA512abcd"]) assert.ok(!log.includes(secret), `log leaks ${secret}`);
+});
+
+test("ChangePassword: outcomes as passwd run by the user", async (t) => {
+  const change = (username: string, oldPassword: string, newPassword: string) =>
+    daemon.authp.changePassword({ username, oldPassword: Buffer.from(oldPassword), newPassword: Buffer.from(newPassword), service: "passwd", remoteAddress: "" });
+  await daemon.adminp.addUser({ name: "changer", gecos: "", home: "", shell: "", password: Buffer.from("old-pass-1") });
+  await daemon.adminp.setAging({ name: "changer", lastChange: TODAY - 10 });
+  await daemon.adminp.addUser({ name: "toosoon", gecos: "", home: "", shell: "", password: Buffer.from("old-pass-1") });
+  await daemon.adminp.setAging({ name: "toosoon", minDays: 5 });
+  const cases: { name: string; user: string; old: string; next: string; result: ChangeResult }[] = [
+    { name: "a wrong old password is DENIED", user: "changer", old: "nope", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_DENIED },
+    { name: "an unknown user is DENIED", user: "nobody-here", old: "x", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_DENIED },
+    { name: "the same password is REJECTED", user: "changer", old: "old-pass-1", next: "old-pass-1", result: ChangeResult.CHANGE_RESULT_REJECTED },
+    { name: "before the minimum age it is TOO_SOON", user: "toosoon", old: "old-pass-1", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_TOO_SOON },
+    { name: "an expired account is NOT_ALLOWED", user: "expired", old: "Secret123", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_NOT_ALLOWED },
+    { name: "a locked account is DENIED", user: "locked", old: "Secret123", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_DENIED },
+    { name: "the right old password changes it", user: "changer", old: "old-pass-1", next: "new-pass-2", result: ChangeResult.CHANGE_RESULT_OK },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async () => assert.equal((await change(c.user, c.old, c.next)).result, c.result));
+  }
+  assert.equal((await authenticate("changer", "new-pass-2")).result, AuthResult.AUTH_RESULT_OK);
+  assert.equal((await authenticate("changer", "old-pass-1")).result, AuthResult.AUTH_RESULT_DENIED);
+  assert.equal((await daemon.adminp.getUser({ name: "changer" })).shadow?.lastChange, TODAY);
 });
