@@ -214,3 +214,19 @@ test("ChangePassword: outcomes as passwd run by the user", async (t) => {
   assert.equal((await authenticate("changer", "old-pass-1")).result, AuthResult.AUTH_RESULT_DENIED);
   assert.equal((await daemon.adminp.getUser({ name: "changer" })).shadow?.lastChange, TODAY);
 });
+
+test("a cancelled import stream writes nothing", async () => {
+  const before = await daemon.adminp.getStatus({});
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await new Promise<void>((resolve) => {
+      const stream = daemon.admin.importAccounts(() => resolve());
+      stream.write({ part: { $case: "options", value: { dryRun: false, mode: 1, skipInvalid: true, includeSystem: true, passwdFileName: "", shadowFileName: "" } } });
+      stream.write({ part: { $case: "passwdChunk", value: Buffer.from(`cancelled${attempt}:x:3000:3000::/home/c:/bin/sh\n`) } });
+      setTimeout(() => stream.cancel(), 20);
+    });
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  const after = await daemon.adminp.getStatus({});
+  assert.equal(after.accounts, before.accounts);
+  await assert.rejects(daemon.adminp.getUser({ name: "cancelled0" }), (e: grpc.ServiceError) => e.code === grpc.status.NOT_FOUND);
+});
