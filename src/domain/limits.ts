@@ -43,3 +43,13 @@ export function utf8ByteLength(text: string): number {
   }
   return bytes;
 }
+
+/**
+ * Whether `text` is longer than `maxBytes` in UTF-8, without counting when the answer is
+ * plain from its length (a UTF-16 unit is 1 to 3 bytes).
+ */
+export function exceedsUtf8Bytes(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return utf8ByteLength(text) > maxBytes;
+}

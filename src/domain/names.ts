@@ -3,6 +3,7 @@
 // Imports only domain/.
 
 import {
+  exceedsUtf8Bytes,
   MAX_HASH_BYTES,
   MAX_IMPORTED_NAME_BYTES,
   MAX_NEW_NAME_BYTES,
@@ -11,6 +12,12 @@ import {
 
 /** shadow-utils' default name rule for `useradd` (without --badname). */
 const NEW_NAME_PATTERN = /^[a-z_][a-z0-9_-]*[$]?$/;
+/** Names with none of the characters the import rule refuses (the common, fast case). */
+const PLAIN_IMPORTED_NAME = /^[^\s\u0000-\u001f\u007f-\u009f:,\uFFFD\p{Surrogate}+-][^\s\u0000-\u001f\u007f-\u009f:,\uFFFD\p{Surrogate}]*$/u;
+/** A character a free-text passwd field may not hold. */
+const FIELD_BAD_CHARACTER = /[:\u0000-\u001f\u007f-\u009f\uFFFD\p{Surrogate}]/u;
+/** A character a hash may not hold (glibc keeps any other). */
+const HASH_BAD_CHARACTER = /[:\n\r\0\uFFFD\p{Surrogate}]/u;
 
 /**
  * A name for a new account (`useradd`, AddUser): shadow-utils' default rule
@@ -34,10 +41,10 @@ export function validateNewAccountName(name: string): string | null {
  */
 export function validateImportedAccountName(name: string): string | null {
   if (name === "") return "the user name is empty";
-  const bytes = utf8ByteLength(name);
-  if (bytes > MAX_IMPORTED_NAME_BYTES) {
-    return `the user name is ${bytes} bytes; at most ${MAX_IMPORTED_NAME_BYTES} are allowed`;
+  if (exceedsUtf8Bytes(name, MAX_IMPORTED_NAME_BYTES)) {
+    return `the user name is ${utf8ByteLength(name)} bytes; at most ${MAX_IMPORTED_NAME_BYTES} are allowed`;
   }
+  if (PLAIN_IMPORTED_NAME.test(name) && name !== "." && name !== ".." && !/^[0-9]+$/.test(name)) return null;
   const textProblem = describeBadText(name);
   if (textProblem !== null) return `the user name ${textProblem}`;
   if (name.startsWith("\uFEFF")) return "the user name starts with a byte order mark (U+FEFF); save the file without a BOM";
@@ -58,8 +65,10 @@ export function validateImportedAccountName(name: string): string | null {
  * reason ("home directory"). Null when valid.
  */
 export function validateFieldText(label: string, value: string, maxBytes: number): string | null {
-  const bytes = utf8ByteLength(value);
-  if (bytes > maxBytes) return `the ${label} is ${bytes} bytes; at most ${maxBytes} are allowed`;
+  if (exceedsUtf8Bytes(value, maxBytes)) {
+    return `the ${label} is ${utf8ByteLength(value)} bytes; at most ${maxBytes} are allowed`;
+  }
+  if (!FIELD_BAD_CHARACTER.test(value)) return null;
   const textProblem = describeBadText(value);
   if (textProblem !== null) return `the ${label} ${textProblem}`;
   if (value.includes(":")) return `the ${label} ${quoteForMessage(value)} contains ":" (the field separator)`;
@@ -72,8 +81,10 @@ export function validateFieldText(label: string, value: string, maxBytes: number
  * space or a tab simply never verifies). The value itself never appears in the reason.
  */
 export function validateHashText(hash: string): string | null {
-  const bytes = utf8ByteLength(hash);
-  if (bytes > MAX_HASH_BYTES) return `the password hash is ${bytes} bytes; at most ${MAX_HASH_BYTES} are allowed`;
+  if (exceedsUtf8Bytes(hash, MAX_HASH_BYTES)) {
+    return `the password hash is ${utf8ByteLength(hash)} bytes; at most ${MAX_HASH_BYTES} are allowed`;
+  }
+  if (!HASH_BAD_CHARACTER.test(hash)) return null;
   if (hash.includes(":")) return 'the password hash contains ":" (the field separator)';
   if (hash.includes("\n") || hash.includes("\r")) return "the password hash contains a line break";
   if (hash.includes("\0")) return "the password hash contains a NUL byte";

@@ -9,7 +9,7 @@ import {
   MAX_IMPORTED_NAME_BYTES,
   MAX_LINE_BYTES,
   MAX_SHELL_BYTES,
-  utf8ByteLength,
+  exceedsUtf8Bytes,
 } from "./limits";
 import { quoteForMessage, validateFieldText, validateHashText, validateImportedAccountName } from "./names";
 
@@ -95,7 +95,8 @@ const PASSWD_SHAPE = "a passwd line has 7 (name:password:uid:gid:gecos:home:shel
  * - the text is cut at the first "\n"; fields are separated by ":"; the name and the hash
  *   keep every other character (white space too);
  * - 9 fields; 8 when the expire date is not empty; the old 5-field form
- *   `name:hash:lastchg:min:max` (max not empty), optionally followed by ":" and white space;
+ *   `name:hash:lastchg:min:max`, optionally followed by ":" and white space (an empty max
+ *   needs that ":");
  * - a numeric field is empty (null) or strtoul's syntax: white space, an optional "+" (or
  *   "-" before a zero), decimal digits, nothing else before the next ":"; a negative value
  *   or one above 4294967295 rejects the line; 2^31..2^32-1 wrap to negative (4294967295
@@ -366,7 +367,17 @@ export function joinAccounts(
   for (const { entry } of passwdEntries) {
     if (passwdNames.has(entry.name)) continue;
     passwdNames.add(entry.name);
-    accounts.push({ ...entry, shadow: shadowByName.get(entry.name) ?? null });
+    // Spelled out: object spread is several times slower on a million entries.
+    accounts.push({
+      name: entry.name,
+      passwdPassword: entry.passwdPassword,
+      uid: entry.uid,
+      gid: entry.gid,
+      gecos: entry.gecos,
+      home: entry.home,
+      shell: entry.shell,
+      shadow: shadowByName.get(entry.name) ?? null,
+    });
   }
   const problems: JoinProblem[] = [];
   for (const { line, entry } of shadowEntries) {
@@ -411,24 +422,20 @@ function readNumberField(cursor: Cursor, field: number, displayStart: number): N
   if (after < text.length && text[after] !== ":") {
     return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
   }
-  if (number.digits !== "" && number.negative) {
+  if (number.negative || number.value > MAX_UINT32) {
     return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
   }
   let value: number | null = null;
-  if (number.digits !== "") {
-    if (number.digits.length > 10 || Number(number.digits) > MAX_UINT32) {
-      return { ok: false, reason: describeBadNumber(text, field, displayStart, number) };
-    }
-    const unsigned = Number(number.digits);
-    value = unsigned > MAX_INT32 ? unsigned - TWO_POW_32 : unsigned;
-  }
+  if (number.hasDigits) value = number.value > MAX_INT32 ? number.value - TWO_POW_32 : number.value;
   cursor.pos = after < text.length ? after + 1 : after;
   return { ok: true, value };
 }
 
 interface StrtoulScan {
-  /** Significant digits (leading zeros stripped; "0" for zero); "" when nothing converted. */
-  digits: string;
+  /** Whether any digit was converted. */
+  hasDigits: boolean;
+  /** The digits' value; exact up to 2^53, and any value above 4294967295 is "too large". */
+  value: number;
   /** A "-" sign before non-zero digits (strtoul negates: the value no longer fits 32 bits). */
   negative: boolean;
   /** Where strtoul's endptr points: after the digits, or back at the start when none. */
@@ -440,15 +447,21 @@ function scanStrtoul(text: string, start: number): StrtoulScan {
   let i = start;
   while (i < text.length && isCSpace(text.charCodeAt(i))) i++;
   let negative = false;
-  if (text[i] === "+" || text[i] === "-") {
-    negative = text[i] === "-";
+  const sign = text.charCodeAt(i);
+  if (sign === 0x2b || sign === 0x2d) {
+    negative = sign === 0x2d;
     i++;
   }
   const digitsStart = i;
-  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
-  if (i === digitsStart) return { digits: "", negative: false, end: start };
-  const digits = text.slice(digitsStart, i).replace(/^0+(?=.)/, "");
-  return { digits, negative: negative && digits !== "0", end: i };
+  let value = 0;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) break;
+    // Past 2^32 the exact value no longer matters: keep it just "too large".
+    value = value > MAX_UINT32 ? value : value * 10 + (code - 0x30);
+  }
+  if (i === digitsStart) return { hasDigits: false, value: 0, negative: false, end: start };
+  return { hasDigits: true, value, negative: negative && value !== 0, end: i };
 }
 
 /** The 9th field: empty, or strtoul's syntax filling the whole rest of the line, < 2^32. */
@@ -458,7 +471,7 @@ function checkFlagText(flag: string, line: string): string | null {
     return `${count} fields; ${SHADOW_SHAPES}`;
   }
   const number = scanStrtoul(flag, 0);
-  if (number.end !== flag.length || number.negative || number.digits.length > 10 || Number(number.digits) > MAX_UINT32) {
+  if (number.end !== flag.length || number.negative || number.value > MAX_UINT32) {
     return describeBadNumber(flag, 9, 0, number);
   }
   return null;
@@ -480,12 +493,12 @@ function describeBadNumber(text: string, field: number, displayStart: number, nu
   const raw = text.slice(displayStart, colon < 0 ? text.length : colon);
   const head = `field ${field} (${fieldLabel(field)}) ${quoteForMessage(raw)}`;
   const rest = text.slice(number.end, colon < 0 ? text.length : colon);
-  if (number.digits !== "" && rest !== "") {
+  if (number.hasDigits && rest !== "") {
     if (rest.startsWith("\r")) return `${head} ends with a carriage return (Windows line endings?)`;
     if (/^[\t\v\f ]/.test(rest)) return `${head} has white space after the number`;
     return `${head} is not a number`;
   }
-  if (number.digits === "") {
+  if (!number.hasDigits) {
     if (raw.includes("\r")) return `${head} contains a carriage return (Windows line endings?)`;
     return `${head} is not a number`;
   }
@@ -506,21 +519,22 @@ function formatShadowNumber(value: number | null): string {
 
 function readId(text: string, field: number, label: "uid" | "gid"): number | string {
   if (text === "") return `field ${field} (${label}) is empty`;
-  if (!/^[0-9]+$/.test(text)) return `field ${field} (${label}) ${quoteForMessage(text)} is not a number`;
-  const digits = text.replace(/^0+(?=.)/, "");
-  if (digits.length > 10 || Number(digits) > MAX_UINT32) {
-    return `field ${field} (${label}) ${quoteForMessage(text)} is larger than ${MAX_UINT32 - 1}`;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (!isDigit(code)) return `field ${field} (${label}) ${quoteForMessage(text)} is not a number`;
+    value = value > MAX_UINT32 ? value : value * 10 + (code - 0x30);
   }
-  if (Number(digits) === MAX_UINT32) {
+  if (value > MAX_UINT32) return `field ${field} (${label}) ${quoteForMessage(text)} is larger than ${MAX_UINT32 - 1}`;
+  if (value === MAX_UINT32) {
     return `field ${field} (${label}) ${text} is (${label === "uid" ? "uid_t" : "gid_t"})-1, which means "no ${label === "uid" ? "user" : "group"}"`;
   }
-  return Number(digits);
+  return value;
 }
 
 /** Import policy on a line's text: size, NUL, UTF-8. Null when fine. */
 function checkLineText(text: string): string | null {
-  const bytes = utf8ByteLength(text);
-  if (bytes > MAX_LINE_BYTES) return `the line is longer than ${MAX_LINE_BYTES} bytes`;
+  if (exceedsUtf8Bytes(text, MAX_LINE_BYTES)) return `the line is longer than ${MAX_LINE_BYTES} bytes`;
   if (text.includes("\0")) return "the line contains a NUL byte";
   if (/\p{Surrogate}/u.test(text) || text.includes("\uFFFD")) {
     return "the line is not valid UTF-8 (or contains U+FFFD)";
