@@ -4,7 +4,7 @@ import type { Account } from "../domain/account";
 import { classifyHash, effectiveHash, withEffectiveHash } from "../domain/account";
 import type { AuthOutcome } from "../domain/outcomes";
 import { PASSWORD_DENIED_FROM_BYTES } from "../domain/limits";
-import type { AppLogger, Clock, PasswordHasher, Storage } from "./ports";
+import type { AppLogger, Clock, LoginEvent, LoginHooks, PasswordHasher, Storage } from "./ports";
 import { evaluateAccount, type AccountPolicy } from "./account-policy";
 
 export interface AuthenticateDeps {
@@ -15,6 +15,8 @@ export interface AuthenticateDeps {
   policy: AccountPolicy;
   /** Background re-hashes are registered here so shutdown can wait for them. */
   trackBackgroundWork(work: Promise<unknown>): void;
+  /** Policy hooks run in order (faillock, penalties, relay grants); may be empty. */
+  loginHooks: LoginHooks[];
 }
 
 export interface AuthenticateInput {
@@ -34,6 +36,18 @@ export interface AuthenticateResult extends AuthOutcome {
  * unusable hashes cost one dummy verification so timing does not tell them apart.
  */
 export async function authenticate(deps: AuthenticateDeps, input: AuthenticateInput): Promise<AuthenticateResult> {
+  const event: LoginEvent = { username: input.username, service: input.service, remoteAddress: input.remoteAddress, atMs: deps.clock.nowMs() };
+  let delayMs = 0;
+  for (const hooks of deps.loginHooks) delayMs = Math.max(delayMs, hooks.answerDelayMs?.(event) ?? 0);
+  const outcome = await decide(deps, input, event);
+  event.atMs = deps.clock.nowMs();
+  if (outcome.result === "denied") for (const hooks of deps.loginHooks) await hooks.onFailure?.(event);
+  if (outcome.result === "ok") for (const hooks of deps.loginHooks) await hooks.onSuccess?.(event);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  return outcome;
+}
+
+async function decide(deps: AuthenticateDeps, input: AuthenticateInput, event: LoginEvent): Promise<AuthenticateResult> {
   const { hasher, policy } = deps;
   const denied = async (reason: AuthOutcome["reason"]): Promise<AuthenticateResult> => {
     await hasher.dummyVerify(input.password);
@@ -58,6 +72,10 @@ export async function authenticate(deps: AuthenticateDeps, input: AuthenticateIn
     const check = await hasher.verify(input.password, hash, { nullok: policy.nullok });
     if (check === "mismatch") return { result: "denied", message: "", reason: "wrong-password" };
     if (check === "locked-match") return { result: "locked", message: "", reason: "locked-hash" };
+  }
+
+  for (const hooks of deps.loginHooks) {
+    if (await hooks.isTemporarilyLocked?.(event)) return { result: "temporarily-locked", message: "", reason: "too-many-failures" };
   }
 
   const outcome: AuthenticateResult = evaluateAccount(account, deps.clock.today(), policy);

@@ -50,3 +50,27 @@ export interface AppLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/** One login attempt, as the login hooks see it (never the password). */
+export interface LoginEvent {
+  username: string;
+  service: string;
+  remoteAddress: string;
+  /** When the attempt was answered, ms since the epoch. */
+  atMs: number;
+}
+
+/**
+ * Policy beyond pam_unix, plugged into Authenticate (faillock, per-address delay,
+ * POP-before-SMTP relay grants). Every member is optional; several hook sets compose.
+ */
+export interface LoginHooks {
+  /** Milliseconds to hold this attempt's answer (per-address penalty); 0 = none. Must not block. */
+  answerDelayMs?(event: LoginEvent): number;
+  /** Asked only after the password verified: too many recent failures? (TEMPORARILY_LOCKED) */
+  isTemporarilyLocked?(event: LoginEvent): Promise<boolean>;
+  /** A DENIED attempt (wrong password, unknown user, unusable hash). */
+  onFailure?(event: LoginEvent): Promise<void>;
+  /** An OK login. */
+  onSuccess?(event: LoginEvent): Promise<void>;
+}

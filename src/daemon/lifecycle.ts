@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import type pino from "pino";
 import type { Config } from "./config";
 import { systemClock } from "./clock";
-import { openSqliteStorage } from "../storage/sqlite/sqlite-storage";
+import { openSqliteDatabase, SqliteStorage } from "../storage/sqlite/sqlite-storage";
 import { createPasswordHasher } from "../crypto/pam-password-hasher";
 import { createRpcServers } from "../rpc/server";
 import { packageRoot, packageVersion } from "./package-info";
@@ -71,7 +71,9 @@ export interface StartOptions {
 export async function startDaemon(config: Config, logger: pino.Logger, options: StartOptions = {}): Promise<RunningDaemon> {
   fs.mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(config.socketDir, { recursive: true, mode: 0o755 });
-  const storage = openSqliteStorage(config.databasePath);
+  // One connection, shared by every SQLite-backed store; SqliteStorage.close() closes it.
+  const db = openSqliteDatabase(config.databasePath);
+  const storage = new SqliteStorage(db);
   fs.chmodSync(config.databasePath, 0o600);
   const hasher = createPasswordHasher({ argon2: config.argon2, maxConcurrent: config.hashConcurrency, maxQueued: config.hashQueue });
   const background = new Set<Promise<unknown>>();
@@ -88,6 +90,7 @@ export async function startDaemon(config: Config, logger: pino.Logger, options: 
       logger,
       policy,
       trackBackgroundWork,
+      loginHooks: [],
       minUid: config.minUid,
       version: packageVersion(),
       startedAtMs: Date.now(),

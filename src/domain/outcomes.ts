@@ -28,7 +28,8 @@ export type OutcomeReason =
   | "locked-hash"
   | "aging"
   | "system-account"
-  | "root-account";
+  | "root-account"
+  | "too-many-failures";
 
 /** The outcome of Authenticate or CheckAccount. */
 export interface AuthOutcome {

@@ -8,6 +8,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
+import { findMigrationsDir, readMigrationFiles } from "../../../src/storage/sqlite/migrate";
 import type { Account } from "../../../src/domain/account";
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
@@ -45,6 +46,9 @@ function makeAccount(name: string, uid = 1000): Account {
   };
 }
 
+/** The newest migration this checkout ships. */
+const SHIPPED_VERSION = Math.max(...readMigrationFiles(findMigrationsDir()).map((file) => file.version));
+
 describe("openSqliteDatabase", () => {
   const settings: { name: string; busyTimeoutMs: number | undefined; expected: Record<string, unknown> }[] = [
     {
@@ -73,7 +77,7 @@ describe("openSqliteDatabase", () => {
 
   it("migrates an in-memory database too", () => {
     const db = openSqliteDatabase(":memory:");
-    assert.equal(db.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), 1);
+    assert.equal(db.prepare("SELECT max(version) FROM schema_migrations").pluck().get(), SHIPPED_VERSION);
     db.close();
   });
 
@@ -89,8 +93,10 @@ describe("openSqliteDatabase", () => {
     await storage.createAccount(makeAccount("alice"));
     await storage.close();
     const raw = new Database(path);
-    raw.prepare("INSERT INTO schema_migrations VALUES (2, '0002_from_the_future', 'later')").run();
-    assert.throws(() => openSqliteStorage(path), /schema version 2 \(0002_from_the_future\) is newer/);
+    const future = SHIPPED_VERSION + 1;
+    const futureName = `${String(future).padStart(4, "0")}_from_the_future`;
+    raw.prepare("INSERT INTO schema_migrations VALUES (?, ?, 'later')").run(future, futureName);
+    assert.throws(() => openSqliteStorage(path), new RegExp(`schema version ${future} \\(${futureName}\\) is newer`));
     assert.equal(raw.prepare("SELECT count(*) FROM accounts").pluck().get(), 1);
     raw.close();
   });
