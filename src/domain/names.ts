@@ -1,6 +1,6 @@
-// Owns the rules for account names (new accounts vs imported ones) and for the free-text
-// passwd fields and the hash field. Each check returns null or a human-readable reason.
-// Imports only domain/.
+// Owns the rules for account names, free-text passwd fields and hashes: given by an admin
+// (strict) or read from an imported file (what glibc keeps). Each check returns null or a
+// human-readable reason. Imports only domain/.
 
 import {
   exceedsUtf8Bytes,
@@ -18,6 +18,8 @@ const PLAIN_IMPORTED_NAME = /^[^\s\u0000-\u001f\u007f-\u009f:,\uFFFD\p{Surrogate
 const FIELD_BAD_CHARACTER = /[:\u0000-\u001f\u007f-\u009f\uFFFD\p{Surrogate}]/u;
 /** A character a hash may not hold (glibc keeps any other). */
 const HASH_BAD_CHARACTER = /[:\n\r\0\uFFFD\p{Surrogate}]/u;
+/** A character no imported field may hold: NUL, a newline, invalid UTF-8 (":" is checked apart). */
+const IMPORTED_BAD_CHARACTER = /[\n\0\uFFFD\p{Surrogate}]/u;
 
 /**
  * A name for a new account (`useradd`, AddUser): shadow-utils' default rule
@@ -60,9 +62,10 @@ export function validateImportedAccountName(name: string): string | null {
 }
 
 /**
- * A free-text passwd field (gecos, home, shell): no ":", no line break, no NUL or other
- * control character, valid UTF-8, at most `maxBytes` bytes. `label` names the field in the
- * reason ("home directory"). Null when valid.
+ * A free-text passwd field given by an administrator (useradd/usermod: gecos, home, shell):
+ * no ":", no line break, no NUL or other control character, valid UTF-8, at most `maxBytes`
+ * bytes. `label` names the field in the reason ("home directory"). Imports are more liberal
+ * (validateImportedFieldText). Null when valid.
  */
 export function validateFieldText(label: string, value: string, maxBytes: number): string | null {
   if (exceedsUtf8Bytes(value, maxBytes)) {
@@ -76,9 +79,50 @@ export function validateFieldText(label: string, value: string, maxBytes: number
 }
 
 /**
- * A password hash as it may stand in a passwd or shadow line: no ":", no line break, no NUL,
- * valid UTF-8, at most 1024 bytes. Other bytes are kept as glibc keeps them (a hash with a
- * space or a tab simply never verifies). The value itself never appears in the reason.
+ * A gecos, home or shell field read from an imported passwd line (or written back to one).
+ * glibc keeps every byte of these fields but NUL and "\n", and pam_unix logs such accounts
+ * in, so control characters (a tab, the "\r" of Windows line endings) are kept verbatim.
+ * Refused: NUL, "\n", invalid UTF-8 (U+FFFD), more than `maxBytes` bytes, and ":" unless
+ * `colonAllowed` (the shell is the rest of the line, so it may hold ":"). Null when valid.
+ */
+export function validateImportedFieldText(
+  label: string,
+  value: string,
+  maxBytes: number,
+  options: { colonAllowed?: boolean } = {},
+): string | null {
+  if (exceedsUtf8Bytes(value, maxBytes)) {
+    return `the ${label} is ${utf8ByteLength(value)} bytes; at most ${maxBytes} are allowed`;
+  }
+  if (!IMPORTED_BAD_CHARACTER.test(value) && (options.colonAllowed === true || !value.includes(":"))) return null;
+  if (value.includes("\0")) return `the ${label} contains a NUL byte`;
+  if (value.includes("\n")) return `the ${label} contains a line break`;
+  if (hasLoneSurrogate(value) || value.includes("\uFFFD")) return `the ${label} is not valid UTF-8 (or contains U+FFFD)`;
+  return `the ${label} ${quoteForMessage(value)} contains ":" (the field separator)`;
+}
+
+/**
+ * A password hash read from an imported passwd or shadow line (or written back to one):
+ * glibc keeps every byte but ":", "\n" and NUL (a hash with "\r" or a tab is read, and
+ * simply never verifies). Refused: those three, invalid UTF-8, more than 1024 bytes. The
+ * value itself never appears in the reason. Null when valid.
+ */
+export function validateImportedHashText(hash: string): string | null {
+  if (exceedsUtf8Bytes(hash, MAX_HASH_BYTES)) {
+    return `the password hash is ${utf8ByteLength(hash)} bytes; at most ${MAX_HASH_BYTES} are allowed`;
+  }
+  if (!IMPORTED_BAD_CHARACTER.test(hash) && !hash.includes(":")) return null;
+  if (hash.includes(":")) return 'the password hash contains ":" (the field separator)';
+  if (hash.includes("\n")) return "the password hash contains a line break";
+  if (hash.includes("\0")) return "the password hash contains a NUL byte";
+  return "the password hash is not valid UTF-8";
+}
+
+/**
+ * A password hash given by an administrator (a pre-hashed `-p` value): no ":", no line
+ * break ("\r" included), no NUL, valid UTF-8, at most 1024 bytes. Other bytes are kept (a
+ * hash with a space or a tab simply never verifies). Imports use validateImportedHashText.
+ * The value itself never appears in the reason.
  */
 export function validateHashText(hash: string): string | null {
   if (exceedsUtf8Bytes(hash, MAX_HASH_BYTES)) {

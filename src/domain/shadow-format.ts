@@ -11,7 +11,12 @@ import {
   MAX_SHELL_BYTES,
   exceedsUtf8Bytes,
 } from "./limits";
-import { quoteForMessage, validateFieldText, validateHashText, validateImportedAccountName } from "./names";
+import {
+  quoteForMessage,
+  validateImportedAccountName,
+  validateImportedFieldText,
+  validateImportedHashText,
+} from "./names";
 
 /** One shadow line: the account name and its fields. */
 export interface ShadowEntry {
@@ -87,7 +92,7 @@ const SHADOW_FIELD_LABELS = [
   "reserved flag",
 ] as const;
 const SHADOW_SHAPES = "a shadow line has 9 fields (or 8, or the old 5)";
-const PASSWD_SHAPE = "a passwd line has 7 (name:password:uid:gid:gecos:home:shell)";
+const PASSWD_SHAPE = "a passwd line has name:password:uid:gid, then optionally gecos, home and shell";
 
 /**
  * Parses one shadow line exactly as glibc 2.36's sgetspent() does, except that NIS compat
@@ -152,29 +157,35 @@ export function parseShadowLine(line: string): LineParse<ShadowEntry> {
 }
 
 /**
- * Parses one passwd line `name:password:uid:gid:gecos:home:shell`: exactly 7 fields, uid and
- * gid decimal digits 0..4294967294 (4294967295 is (uid_t)-1, "no user"). Stricter than
- * glibc, which also takes fewer fields or a shell containing ":" and signs/space before a
- * uid; those lines would not round-trip, so they are problems. NIS "+"/"-" lines are refused.
+ * Parses one passwd line exactly as glibc 2.36's passwd parser does (pwd/fgetpwent_r.c's
+ * LINE_PARSER, which getpwnam() uses through nss_files), except that NIS compat lines (a
+ * name starting with "+" or "-") are refused, since getpwnam() never returns them:
+ * - the text is cut at the first "\n"; the name and the password are up to the next ":"
+ *   and keep every other character (white space, "\r" too);
+ * - uid and gid are strtoul's syntax: C white space, an optional "+" (or "-" before zeros
+ *   only), at least one decimal digit, then ":" or the end of the line; a value above
+ *   4294967295 (or a negative one) rejects the line; 4294967295 itself is accepted;
+ * - gecos and home are up to the next ":"; the shell is the REST of the line, ":" included;
+ * - the line must reach the gid; gecos, home and shell missing after it are empty.
+ * Import policy (names, sizes, encoding) is classifyPasswdLine's job, not this function's.
  */
 export function parsePasswdLine(line: string): LineParse<PasswdEntry> {
   const newline = line.indexOf("\n");
   const text = newline < 0 ? line : line.slice(0, newline);
   if (text.includes("\0")) return { ok: false, reason: "the line contains a NUL byte" };
-  const parts = text.split(":");
-  const name = parts[0] ?? "";
+  const cursor = { text, pos: 0 };
+  const name = readStringField(cursor);
   if (name.startsWith("+") || name.startsWith("-")) {
     return { ok: false, reason: `NIS compat entry ${quoteForMessage(name)}: "+"/"-" lines are not supported; list the account itself` };
   }
-  if (parts.length !== 7) {
-    const trailing = parts.length === 8 && parts[7] === "" ? " (a trailing \":\"?)" : "";
-    return { ok: false, reason: `${parts.length} field${parts.length === 1 ? "" : "s"}${trailing}; ${PASSWD_SHAPE}` };
-  }
-  const [, passwdPassword = "", uidText = "", gidText = "", gecos = "", home = "", shell = ""] = parts;
-  const uid = readId(uidText, 3, "uid");
+  const passwdPassword = readStringField(cursor);
+  const uid = readIdField(cursor, 3, "uid");
   if (typeof uid === "string") return { ok: false, reason: uid };
-  const gid = readId(gidText, 4, "gid");
+  const gid = readIdField(cursor, 4, "gid");
   if (typeof gid === "string") return { ok: false, reason: gid };
+  const gecos = readStringField(cursor);
+  const home = readStringField(cursor);
+  const shell = text.slice(cursor.pos);
   return { ok: true, entry: { name, passwdPassword, uid, gid, gecos, home, shell } };
 }
 
@@ -193,15 +204,16 @@ export function classifyShadowLine(text: string): LineParse<ShadowEntry> | { ski
   if (!parsed.ok) return parsed;
   const nameProblem = validateImportedAccountName(parsed.entry.name);
   if (nameProblem !== null) return { ok: false, reason: nameProblem };
-  const hashProblem = validateHashText(parsed.entry.fields.hash);
+  const hashProblem = validateImportedHashText(parsed.entry.fields.hash);
   if (hashProblem !== null) return { ok: false, reason: hashProblem };
   return parsed;
 }
 
 /**
  * One passwd line under the import rules: skipping and encoding as classifyShadowLine, then
- * parsePasswdLine, the imported-name rule, the hash rule for the password field, and the
- * gecos/home/shell rules (no control characters, size limits).
+ * parsePasswdLine, the imported-name rule, and the size limits of the password field and of
+ * gecos, home and shell. Their other characters are kept as glibc keeps them (a "\r" from
+ * Windows line endings ends up in the shell, and pam_unix still logs the account in).
  */
 export function classifyPasswdLine(text: string): LineParse<PasswdEntry> | { skip: true } {
   const content = stripLeadingCSpace(text);
@@ -213,10 +225,10 @@ export function classifyPasswdLine(text: string): LineParse<PasswdEntry> | { ski
   const entry = parsed.entry;
   const problem =
     validateImportedAccountName(entry.name) ??
-    validateHashText(entry.passwdPassword) ??
-    validateFieldText("gecos field", entry.gecos, MAX_GECOS_BYTES) ??
-    validateFieldText("home directory", entry.home, MAX_HOME_BYTES) ??
-    validateFieldText("login shell", entry.shell, MAX_SHELL_BYTES);
+    validateImportedHashText(entry.passwdPassword) ??
+    validateImportedFieldText("gecos field", entry.gecos, MAX_GECOS_BYTES) ??
+    validateImportedFieldText("home directory", entry.home, MAX_HOME_BYTES) ??
+    validateImportedFieldText("login shell", entry.shell, MAX_SHELL_BYTES, { colonAllowed: true });
   if (problem !== null) return { ok: false, reason: problem };
   return parsed;
 }
@@ -316,18 +328,42 @@ export function formatShadowLine(name: string, fields: ShadowFields): string {
   ].join(":");
 }
 
-/** The passwd line of an account (its shadow part is not used). */
+/**
+ * The passwd line of an account (its shadow part is not used): 7 fields, the shell last (it
+ * may hold ":"), so parsePasswdLine gives the same entry back. Name, password, gecos and home
+ * must not hold ":" or "\n" (validatePasswdEntry).
+ */
 export function formatPasswdLine(entry: PasswdEntry): string {
   return [entry.name, entry.passwdPassword, entry.uid, entry.gid, entry.gecos, entry.home, entry.shell].join(":");
 }
 
 /**
- * Whether fields can be stored and written back: the hash rule of validateHashText, numbers
+ * Whether passwd fields can be stored and written back as a line parsePasswdLine reads the
+ * same: the imported-name rule, uid and gid integers 0..4294967295, and the rules of
+ * validateImportedHashText / validateImportedFieldText (":" allowed in the shell only).
+ * Null when valid, else the reason.
+ */
+export function validatePasswdEntry(entry: PasswdEntry): string | null {
+  const nameProblem = validateImportedAccountName(entry.name);
+  if (nameProblem !== null) return nameProblem;
+  for (const [label, value] of [["uid", entry.uid], ["gid", entry.gid]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > MAX_UINT32) return `the ${label} ${value} is not in 0..${MAX_UINT32}`;
+  }
+  return (
+    validateImportedHashText(entry.passwdPassword) ??
+    validateImportedFieldText("gecos field", entry.gecos, MAX_GECOS_BYTES) ??
+    validateImportedFieldText("home directory", entry.home, MAX_HOME_BYTES) ??
+    validateImportedFieldText("login shell", entry.shell, MAX_SHELL_BYTES, { colonAllowed: true })
+  );
+}
+
+/**
+ * Whether fields can be stored and written back: the hash rule of validateImportedHashText, numbers
  * null or integers in glibc's 32-bit range (-2147483648..2147483647), and a flag that is
  * empty or a number glibc accepts. Null when valid, else the reason.
  */
 export function validateShadowFields(fields: ShadowFields): string | null {
-  const hashProblem = validateHashText(fields.hash);
+  const hashProblem = validateImportedHashText(fields.hash);
   if (hashProblem !== null) return hashProblem;
   const numbers: Array<[number, number | null]> = [
     [3, fields.lastChange],
@@ -488,10 +524,15 @@ function describeMissingField(text: string, field: number): string {
   return `${count} field${count === 1 ? "" : "s"}; ${SHADOW_SHAPES}`;
 }
 
-function describeBadNumber(text: string, field: number, displayStart: number, number: StrtoulScan): string {
+/**
+ * Why a numeric field glibc refuses is refused. `field` is a shadow field number or a passwd
+ * "field N (uid|gid)" label; the field's text starts at `displayStart` in `text`.
+ */
+function describeBadNumber(text: string, field: number | string, displayStart: number, number: StrtoulScan): string {
   const colon = text.indexOf(":", displayStart);
   const raw = text.slice(displayStart, colon < 0 ? text.length : colon);
-  const head = `field ${field} (${fieldLabel(field)}) ${quoteForMessage(raw)}`;
+  const label = typeof field === "number" ? `field ${field} (${fieldLabel(field)})` : field;
+  const head = `${label} ${quoteForMessage(raw)}`;
   const rest = text.slice(number.end, colon < 0 ? text.length : colon);
   if (number.hasDigits && rest !== "") {
     if (rest.startsWith("\r")) return `${head} ends with a carriage return (Windows line endings?)`;
@@ -503,7 +544,8 @@ function describeBadNumber(text: string, field: number, displayStart: number, nu
     return `${head} is not a number`;
   }
   if (number.negative) {
-    return `${head} is negative; glibc rejects the whole line (leave the field empty for "not set")`;
+    const advice = typeof field === "number" ? ' (leave the field empty for "not set")' : "";
+    return `${head} is negative; glibc rejects the whole line${advice}`;
   }
   return `${head} is larger than ${MAX_UINT32}`;
 }
@@ -517,19 +559,28 @@ function formatShadowNumber(value: number | null): string {
   return String(value < 0 ? value + TWO_POW_32 : value);
 }
 
-function readId(text: string, field: number, label: "uid" | "gid"): number | string {
-  if (text === "") return `field ${field} (${label}) is empty`;
-  let value = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (!isDigit(code)) return `field ${field} (${label}) ${quoteForMessage(text)} is not a number`;
-    value = value > MAX_UINT32 ? value : value * 10 + (code - 0x30);
+/**
+ * glibc's INT_FIELD with strtou32 as Debian's 2.36 builds it: at least one digit (else the
+ * line is rejected), then a ":" (consumed) or the end of the line; a value that does not fit
+ * in 32 bits (negative, or > 4294967295) rejects the line.
+ */
+function readIdField(cursor: Cursor, field: number, label: "uid" | "gid"): number | string {
+  const { text } = cursor;
+  const head = `field ${field} (${label})`;
+  if (cursor.pos >= text.length && (cursor.pos === 0 || text[cursor.pos - 1] !== ":")) {
+    const count = text.split(":").length;
+    return `${count} field${count === 1 ? "" : "s"}; ${PASSWD_SHAPE}`;
   }
-  if (value > MAX_UINT32) return `field ${field} (${label}) ${quoteForMessage(text)} is larger than ${MAX_UINT32 - 1}`;
-  if (value === MAX_UINT32) {
-    return `field ${field} (${label}) ${text} is (${label === "uid" ? "uid_t" : "gid_t"})-1, which means "no ${label === "uid" ? "user" : "group"}"`;
+  const start = cursor.pos;
+  if (start === text.length || text[start] === ":") return `${head} is empty`;
+  const number = scanStrtoul(text, start);
+  const after = number.end;
+  const unterminated = after < text.length && text[after] !== ":";
+  if (!number.hasDigits || unterminated || number.negative || number.value > MAX_UINT32) {
+    return describeBadNumber(text, head, start, number);
   }
-  return value;
+  cursor.pos = after < text.length ? after + 1 : after;
+  return number.value;
 }
 
 /** Import policy on a line's text: size, NUL, UTF-8. Null when fine. */
