@@ -43,8 +43,8 @@ async function writeFiles(dir: string): Promise<{ passwd: string; shadow: string
       pText += `${a.name}:x:${a.uid}:${a.gid}:${a.gecos}:${a.home}:${a.shell}\n`;
       sText += `${a.name}:${sh.hash}:${sh.lastChange}:${sh.minDays}:${sh.maxDays}:${sh.warnDays}:::\n`;
     }
-    if (!p.write(pText)) await new Promise((r) => p.once("drain", r));
-    if (!s.write(sText)) await new Promise((r) => s.once("drain", r));
+    if (!p.write(pText)) await new Promise<void>((r) => p.once("drain", () => r()));
+    if (!s.write(sText)) await new Promise<void>((r) => s.once("drain", () => r()));
   }
   await Promise.all([new Promise<void>((r) => p.end(() => r())), new Promise<void>((r) => s.end(() => r()))]);
   return { passwd, shadow };
