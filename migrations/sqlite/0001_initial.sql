@@ -26,14 +26,15 @@ CREATE TABLE accounts (
   created_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 
-  -- A name is never empty, and no stored text may break a passwd or shadow line.
+  -- A name is never empty, and no stored text may break a passwd or shadow line. The shell
+  -- is the rest of the passwd line (glibc reads it up to the newline): it may hold ':'.
   CONSTRAINT name_nonempty CHECK (name <> ''),
   CONSTRAINT text_no_separator CHECK (
     instr(name, ':') = 0 AND instr(name, char(10)) = 0 AND
     instr(passwd_password, ':') = 0 AND instr(passwd_password, char(10)) = 0 AND
     instr(gecos, ':') = 0 AND instr(gecos, char(10)) = 0 AND
     instr(home, ':') = 0 AND instr(home, char(10)) = 0 AND
-    instr(shell, ':') = 0 AND instr(shell, char(10)) = 0 AND
+    instr(shell, char(10)) = 0 AND
     (hash IS NULL OR (instr(hash, ':') = 0 AND instr(hash, char(10)) = 0)) AND
     (flag IS NULL OR (instr(flag, ':') = 0 AND instr(flag, char(10)) = 0))
   ),

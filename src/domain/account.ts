@@ -37,11 +37,14 @@ export interface Account {
 }
 
 /**
- * pam_unix's is_pwd_shadowed(): the passwd field is exactly "x" or "##<name>", so the hash
- * must come from the shadow entry.
+ * Whether pam_unix 1.5.2 takes the hash (and the aging) from the shadow entry: the passwd
+ * field is exactly "x" or "##<name>" (is_pwd_shadowed() in modules/pam_unix/passverify.c),
+ * or exactly "*NP*" (get_account_info() reads the shadow entry for it too, through the
+ * unix_chkpwd helper; on Debian, with /etc/shadow root:shadow 0640, the outcome is the same).
  */
 export function isShadowed(account: Pick<Account, "name" | "passwdPassword">): boolean {
-  return account.passwdPassword === "x" || account.passwdPassword === `##${account.name}`;
+  const field = account.passwdPassword;
+  return field === "x" || field === "*NP*" || field === `##${account.name}`;
 }
 
 /**

@@ -358,9 +358,10 @@ export function validatePasswdEntry(entry: PasswdEntry): string | null {
 }
 
 /**
- * Whether fields can be stored and written back: the hash rule of validateImportedHashText, numbers
- * null or integers in glibc's 32-bit range (-2147483648..2147483647), and a flag that is
- * empty or a number glibc accepts. Null when valid, else the reason.
+ * Whether fields can be stored and written back: the hash rule of validateImportedHashText
+ * (what glibc reads back), numbers null or integers in glibc's 32-bit range
+ * (-2147483648..2147483647), and a flag that is empty or a number glibc accepts. Null when
+ * valid, else the reason.
  */
 export function validateShadowFields(fields: ShadowFields): string | null {
   const hashProblem = validateImportedHashText(fields.hash);
@@ -567,12 +568,12 @@ function formatShadowNumber(value: number | null): string {
 function readIdField(cursor: Cursor, field: number, label: "uid" | "gid"): number | string {
   const { text } = cursor;
   const head = `field ${field} (${label})`;
-  if (cursor.pos >= text.length && (cursor.pos === 0 || text[cursor.pos - 1] !== ":")) {
-    const count = text.split(":").length;
-    return `${count} field${count === 1 ? "" : "s"}; ${PASSWD_SHAPE}`;
-  }
   const start = cursor.pos;
-  if (start === text.length || text[start] === ":") return `${head} is empty`;
+  if (start >= text.length) {
+    const count = text.split(":").length;
+    return count < field ? `${count} field${count === 1 ? "" : "s"}; ${PASSWD_SHAPE}` : `${head} is empty`;
+  }
+  if (text[start] === ":") return `${head} is empty`;
   const number = scanStrtoul(text, start);
   const after = number.end;
   const unterminated = after < text.length && text[after] !== ":";
@@ -632,7 +633,7 @@ function collectLines<E>(lines: readonly string[], read: (text: string) => LineR
 }
 
 /** The name on a problem line: up to the first ":", after leading white space, bounded. */
-function nameForProblem(text: string): string {
+export function nameForProblem(text: string): string {
   const content = stripLeadingCSpace(text);
   const colon = content.indexOf(":");
   const name = colon < 0 ? content : content.slice(0, colon);

@@ -7,6 +7,7 @@ import {
   AlreadyExistsError,
   NotFoundError,
   type AccountBatch,
+  type AccountFile,
   type Storage,
 } from "../../src/storage/storage";
 
@@ -70,6 +71,18 @@ async function collect(storage: Storage): Promise<Account[]> {
   return accounts;
 }
 
+/** Each file's export records as "name text" (text or "-" when the fields are to be formatted). */
+async function exportView(storage: Storage): Promise<Record<AccountFile, string[]>> {
+  const view: Record<AccountFile, string[]> = { passwd: [], shadow: [] };
+  let seenShadow = false;
+  for await (const page of storage.exportAccounts()) {
+    if (page.file === "shadow") seenShadow = true;
+    else assert.equal(seenShadow, false, "every passwd page comes before the shadow pages");
+    for (const record of page.records) view[page.file].push(`${record.account.name} ${record.text ?? "-"}`);
+  }
+  return view;
+}
+
 async function listNames(storage: Storage): Promise<string[]> {
   return (await collect(storage)).map((account) => account.name);
 }
@@ -101,7 +114,7 @@ const REFUSED_ACCOUNTS: { why: string; account: Account }[] = [
   { why: "a name with a newline", account: makeAccount("a\nb") },
   { why: "a gecos with a colon", account: makeAccount("bad", { gecos: "Room 1: north" }) },
   { why: "a home with a newline", account: makeAccount("bad", { home: "/home/x\n" }) },
-  { why: "a shell with a colon", account: makeAccount("bad", { shell: "/bin/sh:" }) },
+  { why: "a shell with a newline", account: makeAccount("bad", { shell: "/bin/sh\n" }) },
   { why: "a passwd password with a colon", account: makeAccount("bad", { passwdPassword: "x:y" }) },
   { why: "a hash with a colon", account: makeAccount("bad", { shadow: makeShadow({ hash: "$1$a:b" }) }) },
   { why: "a flag with a newline", account: makeAccount("bad", { shadow: makeShadow({ flag: "1\n" }) }) },
@@ -339,6 +352,23 @@ const CASES: ConformanceCase[] = [
     },
   },
   {
+    name: "a shell holding ':' and fields holding control characters round-trip unchanged",
+    async run(storage) {
+      // glibc reads the shell as the rest of the passwd line, and keeps "\r" and tabs.
+      const accounts = [
+        makeAccount("colon", { shell: "/bin/sh:extra:" }),
+        makeAccount("crlf", { shell: "/usr/sbin/nologin\r", gecos: "a\tb\u0001", home: "/h\u007f" }),
+        makeAccount("crhash", { passwdPassword: "x \r", shadow: makeShadow({ hash: "$6$s$h\r\t" }) }),
+        makeAccount("maxid", { uid: 4294967295, gid: 4294967295 }),
+      ];
+      for (const account of accounts) await storage.createAccount(account);
+      for (const account of accounts) assert.deepEqual(await storage.getAccount(account.name), account);
+      const updated = await storage.updateAccount("colon", (old) => ({ ...old, shell: "a:b:c" }));
+      assert.equal(updated.shell, "a:b:c");
+      assert.deepEqual(await storage.getAccount("colon"), updated);
+    },
+  },
+  {
     name: "empty strings stay empty strings",
     async run(storage) {
       const empty = makeAccount("empty", {
@@ -561,6 +591,57 @@ const CASES: ConformanceCase[] = [
       await assert.rejects(storage.getAccount("alice"));
       await assert.rejects(storage.createAccount(makeAccount("bob")));
       await storage.close();
+    },
+  },
+  {
+    name: "export lists imported accounts by seq, each file in its own order, then the others in creation order",
+    async run(storage) {
+      await createMany(storage, ["early", "alice", "bob", "carol"]);
+      await storage.createAccount(makeAccount("noshadow", { shadow: null }));
+      await storage.setSourceLines("carol", { passwd: { seq: 1, text: " carol:x" }, shadow: { seq: 30, text: null } });
+      await storage.setSourceLines("alice", { passwd: { seq: 2, text: null }, shadow: { seq: 10, text: "alice:s" } });
+      await storage.setSourceLines("bob", { passwd: { seq: 3, text: null } });
+      await storage.setSourceLines("noshadow", { passwd: { seq: 4, text: "noshadow:x:+1" } });
+      assert.deepEqual(await exportView(storage), {
+        passwd: ["carol  carol:x", "alice -", "bob -", "noshadow noshadow:x:+1", "early -"],
+        shadow: ["alice alice:s", "carol -", "early -", "bob -"],
+      });
+    },
+  },
+  {
+    name: "a changed field drops the text of its own file's line only, keeping the account's place",
+    async run(storage) {
+      const names = ["gecos", "hash", "rename", "same", "batch", "unshadow", "reshadow"];
+      await createMany(storage, names);
+      for (const [index, name] of names.entries()) {
+        await storage.setSourceLines(name, { passwd: { seq: 10 - index, text: `P${name}` }, shadow: { seq: 10 - index, text: `S${name}` } });
+      }
+      await storage.updateAccount("gecos", (old) => ({ ...old, gecos: "changed" }));
+      await storage.updateAccount("hash", (old) => ({ ...old, shadow: makeShadow({ hash: "$6$other$x" }) }));
+      await storage.updateAccount("rename", (old) => ({ ...old, name: "renamed" }));
+      await storage.updateAccount("same", (old) => ({ ...old, shadow: makeShadow() }));
+      await storage.applyBatch({ create: [], delete: [], replace: [makeAccount("batch", { uid: 4242 })] });
+      await storage.updateAccount("unshadow", (old) => ({ ...old, shadow: null }));
+      await storage.updateAccount("reshadow", (old) => ({ ...old, shadow: makeShadow({ maxDays: null }) }));
+      assert.deepEqual(await exportView(storage), {
+        passwd: ["reshadow Preshadow", "unshadow Punshadow", "batch -", "same Psame", "renamed -", "hash Phash", "gecos -"],
+        shadow: ["reshadow -", "batch Sbatch", "same Ssame", "renamed -", "hash -", "gecos Sgecos"],
+      });
+    },
+  },
+  {
+    name: "source lines: null clears one file, a deleted account takes them along, a missing name is NotFoundError",
+    async run(storage) {
+      await createMany(storage, ["alice", "bob"]);
+      await storage.setSourceLines("alice", { passwd: { seq: 5, text: "a" }, shadow: { seq: 5, text: "b" } });
+      await storage.setSourceLines("bob", { passwd: { seq: 1, text: null } });
+      await storage.setSourceLines("alice", { shadow: null });
+      assert.deepEqual(await exportView(storage), { passwd: ["bob -", "alice a"], shadow: ["alice -", "bob -"] });
+      await storage.deleteAccount("bob");
+      await storage.createAccount(makeAccount("bob"));
+      assert.deepEqual((await exportView(storage)).passwd, ["alice a", "bob -"]);
+      await assert.rejects(storage.setSourceLines("zed", { passwd: { seq: 1, text: null } }), NotFoundError);
+      await assert.rejects(storage.setSourceLines("alice", { passwd: { seq: 1.5, text: null } }), RangeError);
     },
   },
 ];

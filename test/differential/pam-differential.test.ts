@@ -184,7 +184,11 @@ test("shadowd answers like the real pam_unix 1.5.2, glibc and chage on generated
         } else {
           const uid = passwdEntryUid(outcome.passwdEntry);
           const notPermitted = uid !== null && uid < SHADOWD_MIN_UID;
-          const expected = expectAuthenticate(outcome, { lockedHashMatches: lockedMatches[index] === true, notPermitted });
+          const expected = expectAuthenticate(outcome, {
+            lockedHashMatches: lockedMatches[index] === true,
+            notPermitted,
+            passwordBytes: Buffer.byteLength(pamCase.password, "utf8"),
+          });
           mismatches.push(...describeReplyMismatch("Authenticate", expected, answer.authenticate));
         }
         const lines = linesOf(run.shadowLineOwners, index);

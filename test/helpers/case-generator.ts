@@ -394,6 +394,18 @@ function pickService(rng: Rng, nullokProbability: number): PamService {
   return rng.chance(nullokProbability) ? "unix-nullok" : "unix";
 }
 
+/**
+ * A passwd field that sends pam_unix 1.5.2 to the shadow entry (passverify.c): mostly `x`, sometimes
+ * `##<user>` (is_pwd_shadowed) or `*NP*` (get_account_info's NIS+ branch, through unix_chkpwd).
+ */
+function pickShadowedField(rng: Rng, user: string): string {
+  return rng.weighted<string>([
+    [8, "x"],
+    [1, `##${user}`],
+    [1, "*NP*"],
+  ]);
+}
+
 function scenarioAging(context: Context): Draft {
   const { rng, hashes, today, user } = context;
   const format = rng.weighted<HashFormat>([
@@ -506,9 +518,10 @@ function scenarioLocked(context: Context): Draft {
     [1, "!*"],
   ]);
   const hash = kind.endsWith("hash") ? `${kind.slice(0, -4)}${attempt.hash}` : kind;
+  const passwdField = pickShadowedField(rng, user);
   return {
-    label: `locked ${kind}: ${attempt.label}`,
-    passwdField: "x",
+    label: `locked ${kind} (passwd ${passwdField}): ${attempt.label}`,
+    passwdField,
     shadowLine: shadowFields(user, hash, aging).join(":"),
     password: rng.chance(0.2) ? "" : attempt.password,
     service: pickService(rng, 0.25),
@@ -520,9 +533,10 @@ function scenarioEmptyHash(context: Context): Draft {
   const aging = rng.chance(0.5) ? PLAIN_AGING(today) : randomAging(rng, today);
   const password = rng.chance(0.5) ? "" : randomPassword(rng);
   const service = pickService(rng, 0.6);
+  const passwdField = pickShadowedField(rng, user);
   return {
-    label: `empty hash, ${service}, password ${password === "" ? "empty" : "given"}`,
-    passwdField: "x",
+    label: `empty hash (passwd ${passwdField}), ${service}, password ${password === "" ? "empty" : "given"}`,
+    passwdField,
     shadowLine: shadowFields(user, "", aging).join(":"),
     password,
     service,
@@ -693,6 +707,12 @@ function scenarioIdentity(context: Context): Draft {
     [1, "star-passwd-field"],
     [1, "locked-hash-in-passwd"],
     [1, "X-uppercase-passwd-field"],
+    [2, "*NP*"],
+    [1, "*NP*+expired-shadow"],
+    [1, "*NP*-without-shadow"],
+    [0.5, "*np*-lowercase"],
+    [0.5, "*NP*-trailing-space"],
+    [0.5, "##other-user"],
   ]);
   const base = { label: `identity ${kind}: ${attempt.label}`, password: attempt.password, service: pickService(rng, 0.15) };
   switch (kind) {
@@ -714,6 +734,18 @@ function scenarioIdentity(context: Context): Draft {
       return { ...base, passwdField: "*", shadowLine: null };
     case "locked-hash-in-passwd":
       return { ...base, passwdField: `!${attempt.hash}`, shadowLine: null };
+    case "*NP*":
+      return { ...base, passwdField: "*NP*", shadowLine: agingLine, service: pickService(rng, 0.3) };
+    case "*NP*+expired-shadow":
+      return { ...base, passwdField: "*NP*", shadowLine: expiredLine };
+    case "*NP*-without-shadow":
+      return { ...base, passwdField: "*NP*", shadowLine: null };
+    case "*np*-lowercase":
+      return { ...base, passwdField: "*np*", shadowLine: agingLine };
+    case "*NP*-trailing-space":
+      return { ...base, passwdField: "*NP* ", shadowLine: agingLine };
+    case "##other-user":
+      return { ...base, passwdField: `##${user}x`, shadowLine: agingLine };
     default:
       return { ...base, passwdField: "X", shadowLine: agingLine };
   }
@@ -771,6 +803,23 @@ function scenarioPasswdSyntax(context: Context): Draft {
     ["leading space", ` ${user}:x:${uid}:${uid}:${rest}`],
     ["CR at the end", `${user}:x:${uid}:${uid}:${rest}\r`],
     ["x with a trailing space", `${user}:x :${uid}:${uid}:${rest}`],
+    ["x with a carriage return", `${user}:x\r:${uid}:${uid}:${rest}`],
+    ["uid with many leading zeros", `${user}:x:00000000000000000000${uid}:${uid}:${rest}`],
+    ["uid above 2^64", `${user}:x:18446744073709551616:${uid}:${rest}`],
+    ["gid +N", `${user}:x:${uid}:+${uid}:${rest}`],
+    ["gid with a leading tab", `${user}:x:${uid}:\t${uid}:${rest}`],
+    ["gid -0", `${user}:x:${uid}:-0:${rest}`],
+    ["gid -N", `${user}:x:${uid}:-${uid}:${rest}`],
+    ["4 fields", `${user}:x:${uid}:${uid}`],
+    ["5 fields", `${user}:x:${uid}:${uid}:differential case`],
+    ["3 fields", `${user}:x:${uid}`],
+    ["4 fields, a trailing space after the gid", `${user}:x:${uid}:${uid} `],
+    ["4 fields, a CR after the gid", `${user}:x:${uid}:${uid}\r`],
+    ["shell with colons", `${user}:x:${uid}:${uid}:${rest}:/bin/sh:`],
+    ["tab and CR in the gecos", `${user}:x:${uid}:${uid}:a\tb\rc:/nonexistent:/usr/sbin/nologin`],
+    ["control characters in home and shell", `${user}:x:${uid}:${uid}:c:/non\u0001existent:/usr/sbin/nologin\u007f`],
+    ["leading tab before the name", `\t${user}:x:${uid}:${uid}:${rest}`],
+    ["*NP* with a short line", `${user}:*NP*:${uid}:${uid}`],
   ]);
   return { label: `passwd ${label}`, passwdField: "x", passwdLine, shadowLine, password, service: "unix" };
 }

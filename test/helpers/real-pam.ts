@@ -2,7 +2,7 @@
 // shadow-utils chage in one private mount namespace, fake /etc/passwd, /etc/shadow, /etc/pam.d bind-mounted
 // over the real ones (never written); maps pam outcomes to the replies shadowd owes, and queries shadowd.
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -145,6 +145,8 @@ const PAM_UNIX_PATHS = [
   "/usr/lib64/security/pam_unix.so",
 ];
 
+/** design/API.md: "Passwords of 512 bytes or more are `DENIED`" (kept here, not imported from src/, so the oracle states the contract itself). */
+const API_PASSWORD_DENIED_FROM_BYTES = 512;
 const USER_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.$-]*$/;
 const WARNING = /^Warning: your password will expire in (\d+) days?\.$/;
 const PROMPT = "Password: ";
@@ -305,6 +307,7 @@ function prepareWorkDir(workDir: string, cases: readonly PamCase[], options: Run
   const files = buildAccountFiles(cases, { includeRoot: true });
   writeFileSync(join(workDir, "passwd"), files.passwdText, { mode: 0o644 });
   writeFileSync(join(workDir, "shadow"), files.shadowText, { mode: 0o600 });
+  giveShadowDebianOwnership(join(workDir, "shadow"));
   for (const service of Object.values(SERVICE_FILES)) {
     const text =
       `# shadowd test service: pam_unix only\n` +
@@ -322,6 +325,22 @@ function prepareWorkDir(workDir: string, cases: readonly PamCase[], options: Run
   });
   shards.forEach((lines, shard) => writeFileSync(join(workDir, "shards", String(shard)), lines.join("")));
   writeFileSync(join(workDir, "driver.sh"), DRIVER_SCRIPT, { mode: 0o700 });
+}
+
+/**
+ * Gives the fake shadow file Debian's ownership and mode, root:shadow 0640, as on the real
+ * /etc/shadow: the setgid-shadow helper unix_chkpwd reads it with the user's euid for a
+ * `*NP*` passwd field (passverify.c get_account_info), which a root-only 0600 file would make
+ * fail where a real Debian system succeeds. Without a "shadow" group the file stays 0600.
+ */
+function giveShadowDebianOwnership(path: string): void {
+  const groupLine = readFileSync("/etc/group", "utf8")
+    .split("\n")
+    .find((line) => line.startsWith("shadow:"));
+  const gid = Number(groupLine?.split(":")[2]);
+  if (groupLine === undefined || !Number.isSafeInteger(gid)) return;
+  chownSync(path, 0, gid);
+  chmodSync(path, 0o640);
 }
 
 function runDriver(workDir: string, options: RunRealPamOptions): Promise<void> {
@@ -501,11 +520,20 @@ export function expectCheckAccount(outcome: Pick<PamOutcome, "acctCode" | "messa
  * auth succeeding → the account phase decides (USER_UNKNOWN and AUTHINFO_UNAVAIL → DENIED).
  * `notPermitted` (root or a uid below shadowd's min_uid, a shadowd policy pam_unix lacks) turns
  * an OK into NOT_PERMITTED, message not compared.
+ *
+ * ONE documented divergence overrides pam: `passwordBytes` of 512 or more → DENIED (message
+ * empty), whatever pam said. design/API.md ("Passwords of 512 bytes or more are `DENIED`") and
+ * SEMANTICS.md are the binding contract; the real pam_unix 1.5.2 truncates such a password to
+ * PAM_MAX_RESP_SIZE (512) and its own bigcrypt reads only 8 characters of it, so a 13-character
+ * DES hash still verifies there. Callers that omit `passwordBytes` get pam's answer unchanged.
  */
 export function expectAuthenticate(
   outcome: Pick<PamOutcome, "authCode" | "acctCode" | "messages" | "authMessages">,
-  options: { lockedHashMatches: boolean; notPermitted?: boolean },
+  options: { lockedHashMatches: boolean; notPermitted?: boolean; passwordBytes?: number },
 ): ExpectedReply {
+  if (options.passwordBytes !== undefined && options.passwordBytes >= API_PASSWORD_DENIED_FROM_BYTES) {
+    return { result: AuthResult.AUTH_RESULT_DENIED, daysLeft: undefined, message: "" };
+  }
   if (outcome.authCode !== "PAM_SUCCESS") {
     if (options.lockedHashMatches && outcome.authCode === "PAM_AUTH_ERR") {
       return { result: AuthResult.AUTH_RESULT_LOCKED, daysLeft: undefined, message: null };
@@ -534,10 +562,14 @@ export function passwdEntryUid(passwdEntry: string | null): number | null {
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
 }
 
-/** pam_unix's is_pwd_shadowed(): the passwd field is `x` or `##<user>`. */
+/**
+ * Whether pam_unix 1.5.2 reads the hash from the shadow entry (modules/pam_unix/passverify.c):
+ * is_pwd_shadowed() (the passwd field is `x` or `##<user>`), or get_account_info()'s NIS+
+ * branch for a field of exactly `*NP*` (through the unix_chkpwd helper).
+ */
 export function isShadowedPasswdLine(passwdLine: string): boolean {
   const [user, field] = passwdLine.split(":");
-  return field === "x" || field === `##${user ?? ""}`;
+  return field === "x" || field === "*NP*" || field === `##${user ?? ""}`;
 }
 
 /**

@@ -5,7 +5,10 @@ import {
   AlreadyExistsError,
   NotFoundError,
   type AccountBatch,
+  type AccountFile,
   type AccountUpdater,
+  type ExportPage,
+  type SourceLine,
   type Storage,
 } from "../storage";
 
@@ -22,6 +25,8 @@ export class MemoryStorage implements Storage {
   /** id → account. Ids only grow, so Map order is creation order; set() keeps the position. */
   readonly #byId = new Map<number, Account>();
   readonly #idByName = new Map<string, number>();
+  /** id → the source lines of imported accounts (see Storage: kept while their fields are). */
+  readonly #sources = new Map<number, Partial<Record<AccountFile, SourceLine>>>();
   #nextId = 1;
   #closed = false;
 
@@ -66,6 +71,7 @@ export class MemoryStorage implements Storage {
     this.#idByName.delete(name);
     this.#idByName.set(next.name, id);
     this.#byId.set(id, copyAccount(next));
+    this.#dropOutdatedSources(id, stored, next);
     return copyAccount(next);
   }
 
@@ -75,6 +81,7 @@ export class MemoryStorage implements Storage {
     if (id === undefined) throw new NotFoundError(name);
     this.#idByName.delete(name);
     this.#byId.delete(id);
+    this.#sources.delete(id);
   }
 
   /**
@@ -100,18 +107,69 @@ export class MemoryStorage implements Storage {
 
     for (const name of batch.delete) {
       const id = this.#idByName.get(name);
-      if (id !== undefined) this.#byId.delete(id);
+      if (id !== undefined) {
+        this.#byId.delete(id);
+        this.#sources.delete(id);
+      }
       this.#idByName.delete(name);
     }
     for (const account of batch.replace) {
       const id = this.#idByName.get(account.name);
-      if (id !== undefined) this.#byId.set(id, copyAccount(account));
+      const stored = id === undefined ? undefined : this.#byId.get(id);
+      if (id === undefined || stored === undefined) continue;
+      this.#byId.set(id, copyAccount(account));
+      this.#dropOutdatedSources(id, stored, account);
     }
     for (const account of batch.create) this.#insert(account);
   }
 
+  async setSourceLines(name: string, lines: { passwd?: SourceLine | null; shadow?: SourceLine | null }): Promise<void> {
+    this.#assertOpen();
+    const id = this.#idByName.get(name);
+    if (id === undefined) throw new NotFoundError(name);
+    for (const line of [lines.passwd, lines.shadow]) {
+      if (line !== undefined && line !== null && !Number.isSafeInteger(line.seq)) {
+        throw new RangeError(`account '${name}': a source line seq must be an integer, not ${line.seq}`);
+      }
+      if (line?.text?.includes("\n") === true) throw new RangeError(`account '${name}': a source line holds a newline`);
+    }
+    const sources = { ...this.#sources.get(id) };
+    for (const file of ["passwd", "shadow"] as const) {
+      const line = lines[file];
+      if (line === null) delete sources[file];
+      else if (line !== undefined) sources[file] = { seq: line.seq, text: line.text };
+    }
+    this.#sources.set(id, sources);
+  }
+
+  /** A snapshot taken at the first step (accounts are copied up front). */
+  async *exportAccounts(): AsyncGenerator<ExportPage, void, undefined> {
+    this.#assertOpen();
+    const pageSize = 1000;
+    const entries = [...this.#byId].map(([id, account]) => ({ id, account: copyAccount(account), sources: { ...this.#sources.get(id) } }));
+    for (const file of ["passwd", "shadow"] as const) {
+      const ordered = entries
+        .filter((entry) => file === "passwd" || entry.account.shadow !== null)
+        .sort((a, b) => compareExportOrder(a.sources[file]?.seq, a.id, b.sources[file]?.seq, b.id));
+      for (let start = 0; start < ordered.length; start += pageSize) {
+        const records = ordered.slice(start, start + pageSize).map((entry) => ({ account: entry.account, text: entry.sources[file]?.text ?? null }));
+        yield { file, records };
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+  }
+
+  /** The storage rule for source lines: a file's text goes when a field read from it changes. */
+  #dropOutdatedSources(id: number, before: Account, after: Account): void {
+    const sources = this.#sources.get(id);
+    if (sources === undefined) return;
+    const next = { ...sources };
+    if (sources.passwd !== undefined && !samePasswdFields(before, after)) next.passwd = { seq: sources.passwd.seq, text: null };
+    if (sources.shadow !== undefined && !sameShadowFields(before, after)) next.shadow = { seq: sources.shadow.seq, text: null };
+    this.#sources.set(id, next);
   }
 
   #insert(account: Account): void {
@@ -123,6 +181,43 @@ export class MemoryStorage implements Storage {
   #assertOpen(): void {
     if (this.#closed) throw new Error("storage is closed");
   }
+}
+
+/** Export order: accounts with a seq by seq, then the others by id (creation order). */
+function compareExportOrder(seqA: number | undefined, idA: number, seqB: number | undefined, idB: number): number {
+  if (seqA !== undefined && seqB !== undefined) return seqA - seqB || idA - idB;
+  if (seqA !== undefined) return -1;
+  if (seqB !== undefined) return 1;
+  return idA - idB;
+}
+
+function samePasswdFields(a: Account, b: Account): boolean {
+  return (
+    a.name === b.name &&
+    a.passwdPassword === b.passwdPassword &&
+    a.uid === b.uid &&
+    a.gid === b.gid &&
+    a.gecos === b.gecos &&
+    a.home === b.home &&
+    a.shell === b.shell
+  );
+}
+
+function sameShadowFields(a: Account, b: Account): boolean {
+  if (a.name !== b.name) return false;
+  if (a.shadow === null || b.shadow === null) return a.shadow === b.shadow;
+  const x = a.shadow;
+  const y = b.shadow;
+  return (
+    x.hash === y.hash &&
+    x.lastChange === y.lastChange &&
+    x.minDays === y.minDays &&
+    x.maxDays === y.maxDays &&
+    x.warnDays === y.warnDays &&
+    x.inactiveDays === y.inactiveDays &&
+    x.expireDate === y.expireDate &&
+    x.flag === y.flag
+  );
 }
 
 /** A copy with exactly the Account fields (extra properties are dropped, as in SQLite). */
@@ -168,7 +263,6 @@ function assertStorable(account: Account): void {
     ["passwdPassword", account.passwdPassword],
     ["gecos", account.gecos],
     ["home", account.home],
-    ["shell", account.shell],
   ];
   const numbers: [string, number | null, number, number][] = [
     ["uid", account.uid, 0, UINT32_MAX],
@@ -189,6 +283,8 @@ function assertStorable(account: Account): void {
   for (const [field, value] of texts) {
     if (value.includes(":") || value.includes("\n")) refuse(`${field} contains ':' or a newline`);
   }
+  // The shell is the rest of the passwd line: it may hold ':', never a newline.
+  if (account.shell.includes("\n")) refuse("shell contains a newline");
   for (const [field, value, min, max] of numbers) {
     if (value === null) continue;
     if (!Number.isInteger(value) || value < min || value > max) {

@@ -8,6 +8,8 @@ import {
   validateFieldText,
   validateHashText,
   validateImportedAccountName,
+  validateImportedFieldText,
+  validateImportedHashText,
   validateNewAccountName,
 } from "../../../src/domain/names";
 import { MAX_HOME_BYTES, utf8ByteLength } from "../../../src/domain/limits";
@@ -99,6 +101,50 @@ describe("validateFieldText", () => {
       else assert.match(problem ?? "(accepted)", reason);
     });
   }
+});
+
+describe("validateImportedFieldText (what glibc keeps in gecos, home and shell)", () => {
+  const cases: Array<[string, string, { colonAllowed?: boolean }, RegExp | null]> = [
+    ["accepts a carriage return (Windows line endings)", "/bin/sh\r", {}, null],
+    ["accepts a tab, an escape and a DEL", "a\tb\u001b[31m\u007f", {}, null],
+    ["accepts a colon when allowed (the shell is the rest of the line)", "/sh:x:", { colonAllowed: true }, null],
+    ["rejects a colon otherwise", "a:b", {}, /^the test field "a:b" contains ":" \(the field separator\)$/],
+    ["rejects a newline even when a colon is allowed", "a\nb", { colonAllowed: true }, /^the test field contains a line break$/],
+    ["rejects a NUL", "a\0", { colonAllowed: true }, /^the test field contains a NUL byte$/],
+    ["rejects U+FFFD (invalid UTF-8)", "a\uFFFD", {}, /not valid UTF-8/],
+    ["rejects a lone surrogate", "a\uD800", {}, /not valid UTF-8/],
+    ["rejects a value over the limit, counting bytes", "é".repeat(6), {}, /^the test field is 12 bytes; at most 11 are allowed$/],
+  ];
+  for (const [name, value, options, reason] of cases) {
+    it(name, () => {
+      const problem = validateImportedFieldText("test field", value, 11, options);
+      if (reason === null) assert.equal(problem, null);
+      else assert.match(problem ?? "(accepted)", reason);
+    });
+  }
+});
+
+describe("validateImportedHashText (what glibc keeps in a password field)", () => {
+  const cases: Array<[string, string, RegExp | null]> = [
+    ["accepts a carriage return, which validateHashText refuses", "$6$s$h\r", null],
+    ["accepts an x with a trailing space", "x ", null],
+    ["accepts control characters", "\u0001\t\u007f", null],
+    ["rejects a colon", "a:b", /^the password hash contains ":" \(the field separator\)$/],
+    ["rejects a newline", "a\nb", /^the password hash contains a line break$/],
+    ["rejects a NUL", "a\0b", /^the password hash contains a NUL byte$/],
+    ["rejects U+FFFD", "a\uFFFD", /^the password hash is not valid UTF-8$/],
+    ["rejects 1025 bytes", "a".repeat(1025), /1025 bytes; at most 1024/],
+  ];
+  for (const [name, hash, reason] of cases) {
+    it(name, () => {
+      const problem = validateImportedHashText(hash);
+      if (reason === null) assert.equal(problem, null);
+      else assert.match(problem ?? "(accepted)", reason);
+    });
+  }
+  it("is validateHashText without its carriage-return rule", () => {
+    assert.match(validateHashText("$6$s$h\r") ?? "(accepted)", /line break/);
+  });
 });
 
 describe("validateHashText", () => {

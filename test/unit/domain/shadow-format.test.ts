@@ -18,6 +18,7 @@ import {
   parseShadowLine,
   parseShadowText,
   splitTextLines,
+  validatePasswdEntry,
   validateShadowFields,
   type PasswdEntry,
 } from "../../../src/domain/shadow-format";
@@ -154,6 +155,8 @@ describe("validateShadowFields", () => {
     ["refuses a number above 2147483647", { maxDays: 2_147_483_648 }, /maximum days 2147483648 is not a 32-bit day count/],
     ["refuses a fraction", { warnDays: 1.5 }, /warning days 1.5/],
     ["refuses a hash with a colon", { hash: "a:b" }, /password hash contains ":"/],
+    ["refuses a hash with a newline", { hash: "a\nb" }, /password hash contains a line break/],
+    ["accepts a hash with a carriage return or a tab, as glibc reads them", { hash: "$6$s$h\r\t" }, null],
     ["refuses a flag that is not a number", { flag: "x" }, /reserved flag/],
     ["refuses a flag with a colon", { flag: "1:2" }, /reserved flag contains ":"/],
   ];
@@ -179,23 +182,45 @@ describe("parsePasswdLine", () => {
       entry: { name: "u", passwdPassword: "", uid: 0, gid: 0, gecos: "", home: "", shell: "" },
     });
   });
-  it("accepts uid 4294967294", () => {
-    const parsed = parsePasswdLine("u:x:4294967294:1:::");
-    assert.equal(parsed.ok && parsed.entry.uid, 4_294_967_294);
-  });
+  const accepted: Array<[string, string, Partial<PasswdEntry>]> = [
+    ["uid and gid 4294967295, which glibc reads like any other id", "u:x:4294967295:4294967295:g:/h:/bin/sh", { uid: 4_294_967_295, gid: 4_294_967_295 }],
+    ["a uid with a leading \"+\"", "u:x:+1000:2:g:/h:/bin/sh", { uid: 1000 }],
+    ["a uid with leading white space (strtoul skips it)", "u:x: \t1000:2:g:/h:/bin/sh", { uid: 1000 }],
+    ["a uid with leading zeros (decimal, not octal)", "u:x:0001000:010:g:/h:/bin/sh", { uid: 1000, gid: 10 }],
+    ["a gid of -0", "u:x:1:-0:g:/h:/bin/sh", { gid: 0 }],
+    ["4 fields: gecos, home and shell empty", "u:x:1:2", { gecos: "", home: "", shell: "" }],
+    ["5 fields", "u:x:1:2:Gecos", { gecos: "Gecos", home: "", shell: "" }],
+    ["6 fields", "u:x:1:2:g:/h", { home: "/h", shell: "" }],
+    ["8 fields: the shell is the rest of the line", "u:x:1:2:g:/h:/bin/sh:extra", { shell: "/bin/sh:extra" }],
+    ["a trailing colon, kept in the shell", "u:x:1:2:g:/h:/bin/sh:", { shell: "/bin/sh:" }],
+    ["a carriage return at the end, kept in the shell", "u:x:1:2:g:/h:/bin/sh\r", { shell: "/bin/sh\r" }],
+    ["white space kept in every string field", " u : x :1:2: g : /h : /bin/sh ", { name: " u ", passwdPassword: " x ", gecos: " g ", home: " /h ", shell: " /bin/sh " }],
+    ["control characters kept in gecos and home", "u:x:1:2:a\tb\u0001:/h\u007f:/bin/sh", { gecos: "a\tb\u0001", home: "/h\u007f" }],
+    ["a text cut at the first newline", "u:x:1:2:g:/h:/s\nrest", { shell: "/s" }],
+  ];
+  for (const [name, line, expected] of accepted) {
+    it(`accepts ${name}`, () => {
+      const base: PasswdEntry = { name: "u", passwdPassword: "x", uid: 1, gid: 2, gecos: "g", home: "/h", shell: "/bin/sh" };
+      assert.deepEqual(parsePasswdLine(line), { ok: true, entry: { ...base, ...expected } });
+    });
+  }
   const rejected: Array<[string, string, RegExp]> = [
-    ["6 fields", "u:x:1:1:g:/h", /^6 fields; a passwd line has 7 \(name:password:uid:gid:gecos:home:shell\)$/],
-    ["8 fields from a trailing colon", "u:x:1:1:g:/h:/bin/sh:", /^8 fields \(a trailing ":"\?\); a passwd line has 7/],
-    ["a shell containing a colon", "u:x:1:1:g:/h:/bin/sh:x", /^8 fields; a passwd line has 7/],
+    ["a line without a gid", "u:x:1", /^3 fields; a passwd line has name:password:uid:gid, then optionally gecos, home and shell$/],
+    ["a line with the name only", "u", /^1 field; a passwd line has name:password:uid:gid/],
     ["an empty uid", "u:x::1:::", /^field 3 \(uid\) is empty$/],
-    ["a negative uid", "u:x:-1:1:::", /^field 3 \(uid\) "-1" is not a number$/],
-    ["a uid with a space", "u:x: 1:1:::", /^field 3 \(uid\) " 1" is not a number$/],
-    ["uid 4294967295", "u:x:4294967295:1:::", /^field 3 \(uid\) 4294967295 is \(uid_t\)-1, which means "no user"$/],
-    ["gid 4294967295", "u:x:1:4294967295:::", /^field 4 \(gid\) 4294967295 is \(gid_t\)-1, which means "no group"$/],
-    ["a uid above 32 bits", "u:x:4294967296:1:::", /^field 3 \(uid\) "4294967296" is larger than 4294967294$/],
+    ["an empty gid at the end of the line", "u:x:1:", /^field 4 \(gid\) is empty$/],
+    ["a negative uid", "u:x:-1:1:::", /^field 3 \(uid\) "-1" is negative; glibc rejects the whole line$/],
+    ["a uid with a trailing space", "u:x:1 :1:::", /^field 3 \(uid\) "1 " has white space after the number$/],
+    ["a gid with a trailing space at the end of a 4-field line", "u:x:1:2 ", /^field 4 \(gid\) "2 " has white space after the number$/],
+    ["a gid ending a 4-field CRLF line", "u:x:1:2\r", /^field 4 \(gid\) "2\\r" ends with a carriage return \(Windows line endings\?\)$/],
+    ["a uid above 32 bits", "u:x:4294967296:1:::", /^field 3 \(uid\) "4294967296" is larger than 4294967295$/],
+    ["a hexadecimal uid", "u:x:0x10:1:::", /^field 3 \(uid\) "0x10" is not a number$/],
+    ["a sign without digits", "u:x:+:1:::", /^field 3 \(uid\) "\+" is not a number$/],
     ["a non-numeric gid", "u:x:1:users:::", /^field 4 \(gid\) "users" is not a number$/],
+    ["a NUL byte", "u:x:1:2:g\0:/h:/s", /^the line contains a NUL byte$/],
     ["a NIS + line", "+", /^NIS compat entry "\+"/],
     ["a NIS +@netgroup line", "+@staff::::::", /^NIS compat entry/],
+    ["a NIS - line", "-bob:x:1:2:::", /^NIS compat entry "-bob"/],
   ];
   for (const [name, line, reason] of rejected) {
     it(`rejects ${name}`, () => {
@@ -212,6 +237,49 @@ describe("formatPasswdLine", () => {
     assert.equal(formatPasswdLine(entry), "bob:x:1001:1001:Bob,,,:/home/bob:/bin/sh");
     assert.deepEqual(parsePasswdLine(formatPasswdLine(entry)), { ok: true, entry });
   });
+  it("round-trips every entry an import accepts (parse(format(x)) equals x)", () => {
+    const field = (alphabet: string[]): fc.Arbitrary<string> => fc.array(fc.constantFrom(...alphabet), { maxLength: 8 }).map((parts) => parts.join(""));
+    const text = ["a", " ", "\t", "\r", "\u0001", "\u007f", ",", "é", "日", "🦊", "/", "#", "+", "-", "0"];
+    const entry: fc.Arbitrary<PasswdEntry> = fc.record({
+      name: fc.constantFrom("alice", "b.o_b$", "zoë", "user-1"),
+      passwdPassword: field([...text, "x", "$", "!", "*"]),
+      uid: fc.integer({ min: 0, max: 4_294_967_295 }),
+      gid: fc.integer({ min: 0, max: 4_294_967_295 }),
+      gecos: field(text),
+      home: field(text),
+      shell: field([...text, ":"]),
+    }).map((value) => ({ ...value }));
+    fc.assert(
+      fc.property(entry, (value) => {
+        assert.equal(validatePasswdEntry(value), null);
+        assert.deepEqual(parsePasswdLine(formatPasswdLine(value)), { ok: true, entry: value });
+        const classified = classifyPasswdLine(formatPasswdLine(value));
+        assert.deepEqual(classified, { ok: true, entry: value });
+      }),
+      { seed: 7, numRuns: 2000 },
+    );
+  });
+});
+
+describe("validatePasswdEntry", () => {
+  const base: PasswdEntry = { name: "alice", passwdPassword: "x", uid: 1000, gid: 1000, gecos: "", home: "/h", shell: "/bin/sh" };
+  const cases: Array<[string, Partial<PasswdEntry>, RegExp | null]> = [
+    ["accepts uid 4294967295", { uid: 4_294_967_295 }, null],
+    ["accepts a shell with a colon and a carriage return", { shell: "/bin/sh:x\r" }, null],
+    ["refuses a colon in the gecos", { gecos: "a:b" }, /gecos field "a:b" contains ":"/],
+    ["refuses a colon in the password field", { passwdPassword: "x:y" }, /password hash contains ":"/],
+    ["refuses a newline in the shell", { shell: "/bin/sh\n" }, /login shell contains a line break/],
+    ["refuses a uid above 32 bits", { uid: 4_294_967_296 }, /uid 4294967296 is not in 0\.\.4294967295/],
+    ["refuses a negative gid", { gid: -1 }, /gid -1 is not in/],
+    ["refuses a bad name", { name: "a b" }, /contains white space/],
+  ];
+  for (const [name, partial, reason] of cases) {
+    it(name, () => {
+      const problem = validatePasswdEntry({ ...base, ...partial });
+      if (reason === null) assert.equal(problem, null);
+      else assert.match(problem ?? "(null)", reason);
+    });
+  }
 });
 
 describe("classifyShadowLine and classifyPasswdLine (import policy)", () => {
@@ -230,6 +298,7 @@ describe("classifyShadowLine and classifyPasswdLine (import policy)", () => {
     ["refuses a line over 65536 bytes", `alice:h:1:0:30:::::${"1".repeat(70_000)}`, /the line is longer than 65536 bytes/],
     ["refuses a name over 256 bytes", `${"a".repeat(257)}:h:1:0:30`, /user name is 257 bytes; at most 256/],
     ["passes glibc's reason through", "alice:h:1:0:30:7", /^6 fields/],
+    ["accepts a carriage return inside the hash, as glibc does (it never verifies)", "alice:$6$s$h\r:1:0:30", "ok"],
   ];
   for (const [name, line, expected] of shadowCases) {
     it(`shadow: ${name}`, () => {
@@ -246,8 +315,21 @@ describe("classifyShadowLine and classifyPasswdLine (import policy)", () => {
     ["accepts a normal line", "alice:x:1000:1000:Alice:/home/alice:/bin/bash", "ok"],
     ["accepts a hash in the password field", "alice:$6$s$h:1000:1000::/:/bin/sh", "ok"],
     ["skips a comment", "#alice:x:1:1:::", "skip"],
-    ["refuses a CRLF line", "alice:x:1000:1000::/home/alice:/bin/sh\r", /^the login shell contains a carriage return \(Windows line endings\?\)$/],
-    ["refuses a tab in the gecos", "alice:x:1:1:A\tB:/h:/bin/sh", /gecos field contains the control character U\+0009/],
+    ["accepts a CRLF line, keeping the \\r in the shell (glibc and pam_unix do)", "alice:x:1000:1000::/home/alice:/bin/sh\r", "ok"],
+    ["accepts a tab in the gecos", "alice:x:1:1:A\tB:/h:/bin/sh", "ok"],
+    ["accepts a shell holding a colon", "alice:x:1:1::/h:/bin/sh:extra", "ok"],
+    ["accepts a 4-field line", "alice:x:1000:1000", "ok"],
+    ["accepts uid 4294967295", "alice:x:4294967295:1000:::", "ok"],
+    ["accepts an x with a trailing space (a hash, not shadowed)", "alice:x :1000:1000:::", "ok"],
+    ["accepts a carriage return in the password field", "alice:x\r:1000:1000:::", "ok"],
+    ["refuses a password field over 1024 bytes", `alice:${"a".repeat(1025)}:1:1:::`, /password hash is 1025 bytes; at most 1024/],
+    ["refuses a gecos over 1024 bytes", `alice:x:1:1:${"g".repeat(1025)}::`, /gecos field is 1025 bytes; at most 1024/],
+    ["refuses a shell over 4096 bytes", `alice:x:1:1::/h:/${"s:".repeat(2048)}`, /login shell is 4097 bytes; at most 4096/],
+    ["refuses invalid UTF-8 in the shell", "alice:x:1:1::/h:/bin/\uFFFD", /the line is not valid UTF-8/],
+    ["refuses a NUL in the gecos", "alice:x:1:1:a\0b:/h:/bin/sh", /NUL byte/],
+    ["refuses an all-digit name", "1234:x:1:1:::", /all digits/],
+    ["refuses a name with white space inside", "al ice:x:1:1:::", /contains white space/],
+    ["strips leading white space before the name, as glibc does", " \talice:x:1:1:::", "ok"],
     ["refuses a long home", `alice:x:1:1::/${"h".repeat(4096)}:/bin/sh`, /home directory is 4097 bytes; at most 4096/],
     ["refuses a name starting with -", "-alice:x:1:1:::", /NIS compat entry/],
     ["refuses a name with a comma", "al,ice:x:1:1:::", /contains ","/],

@@ -1,6 +1,6 @@
-// Differential test of domain/shadow-format.ts against the real glibc: compiles
-// test/fixtures/domain/sgetspent-probe.c with gcc in a temp dir and compares sgetspent_r()
-// and fgetspent_r() with parseShadowLine / parseShadowText on tricky and random lines.
+// Differential test of domain/shadow-format.ts against the real glibc: compiles the probes in
+// test/fixtures/domain/ with gcc in a temp dir and compares sgetspent_r()/fgetspent_r() with
+// parseShadowLine/parseShadowText, and fgetpwent_r() with parsePasswdLine/parsePasswdText.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
-import { parseShadowLine, parseShadowText } from "../../../src/domain/shadow-format";
+import { parsePasswdLine, parsePasswdText, parseShadowLine, parseShadowText } from "../../../src/domain/shadow-format";
 
 const NUMBERS = [
   "", "0", "-0", "+0", "+5", " 5", "  +7", "\t5", "\v5", "\f5", "\r5", "5 ", "5\t", "5\r", "-1", "-5", "- 5", "+-5",
@@ -108,10 +108,10 @@ function expectedProbeLine(line: string): { verdict: string; nis: boolean } {
   };
 }
 
-function findProbeSource(): string | null {
+function findProbeSource(file = "sgetspent-probe.c"): string | null {
   let dir = __dirname;
   for (let depth = 0; depth < 8; depth++) {
-    const candidate = join(dir, "test", "fixtures", "domain", "sgetspent-probe.c");
+    const candidate = join(dir, "test", "fixtures", "domain", file);
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
@@ -218,6 +218,222 @@ describe("parseShadowLine against the real glibc sgetspent_r()", () => {
     assert.deepEqual(
       parseShadowText(file).entries.map(({ entry }) => entry.name),
       ["alice", "bob", "carol", "harry", "ivan", "kate"],
+    );
+  });
+});
+
+/** Numeric texts for the uid and gid of a passwd line (glibc's INT_FIELD: strtoul, then ":" or the end). */
+const IDS = [
+  ...NUMBERS,
+  "1000", "+1000", " 1000", "01000", "-0", "-1000", "4294967294", "4294967295", "4294967296", "0x3e8", "1000 ", "1000\r",
+];
+const PASSWD_STRINGS = ["", "x", "x ", " x", "*NP*", "##u", "!", "$6$s$h", "g h", "a,b,c", "\t", "\r", "a\rb", "é", "\u0001", "\u007f", "#", "+", "-", "/bin/sh"];
+const PASSWD_NAMES = ["u", "", "+", "-", "+u", "-u", "u u", "üser", "u\t", "root", "#u"];
+
+/** Hand-picked passwd lines around every rule of glibc's parser. */
+function trickyPasswdLines(): string[] {
+  const lines = new Set<string>();
+  for (const id of IDS) {
+    lines.add(`u:x:${id}:100:g:/h:/bin/sh`);
+    lines.add(`u:x:100:${id}:g:/h:/bin/sh`);
+    lines.add(`u:x:${id}:${id}`);
+    lines.add(`u:x:100:${id}`);
+    lines.add(`u:x:${id}`);
+  }
+  for (const text of PASSWD_STRINGS) {
+    lines.add(`u:${text}:1:2:g:/h:/bin/sh`);
+    lines.add(`u:x:1:2:${text}:/h:/bin/sh`);
+    lines.add(`u:x:1:2:g:${text}:/bin/sh`);
+    lines.add(`u:x:1:2:g:/h:${text}`);
+    lines.add(`u:x:1:2:g:/h:/bin/sh${text}`);
+  }
+  // Shapes: 1..12 fields, with trailing separators and white space.
+  const full = ["u", "x", "1", "2", "g", "/h", "/bin/sh", "e1", "e2", "e3", "e4", "e5"];
+  for (let count = 1; count <= 12; count++) {
+    const filled = full.slice(0, count).join(":");
+    for (const tail of ["", ":", "::", " ", "\t", "\r", ": ", ":\r"]) lines.add(`${filled}${tail}`);
+  }
+  for (const name of PASSWD_NAMES) {
+    for (const rest of ["", ":", ":x", ":x:", ":x:1", ":x:1:2", ":x:1:2:g:/h:/s", ":x::", ":x:::", ":x::::::"]) lines.add(`${name}${rest}`);
+  }
+  for (const lead of [" ", "\t", "\v", "\f", "\r", "  \t"]) {
+    lines.add(`${lead}u:x:1:2:g:/h:/bin/sh`);
+    lines.add(`${lead}#u:x:1:2:g:/h:/bin/sh`);
+    lines.add(lead);
+  }
+  for (let i = 0; i < IDS.length * 2; i++) {
+    lines.add(`u:${PASSWD_STRINGS[i % PASSWD_STRINGS.length] ?? ""}:${IDS[i % IDS.length] ?? ""}:${IDS[(i * 7 + 3) % IDS.length] ?? ""}:g:/h:/s`);
+  }
+  return [...lines].filter((line) => !line.includes("\n") && !line.includes("\0"));
+}
+
+/** Seeded random passwd lines: token soups and single-character mutations of valid lines. */
+function randomPasswdLines(): string[] {
+  const token = fc.constantFrom(...IDS, ...PASSWD_STRINGS, ":", "::", " ", "+", "-", "#", "\t", "\r", "x", "9");
+  const soup = fc.array(token, { minLength: 0, maxLength: 14 }).map((parts) => `u:${parts.join("")}`);
+  const fieldLine = fc
+    .array(fc.constantFrom(...IDS, ...PASSWD_STRINGS), { minLength: 1, maxLength: 9 })
+    .map((fields) => `u:x:${fields.join(":")}`);
+  const valid = fc.constantFrom(
+    "alice:x:1000:1000:Alice A.,,,:/home/alice:/bin/bash",
+    "bob:$6$s$h:1001:100::/home/bob:/bin/sh",
+    "carol:*NP*:4294967295:0:c:/:",
+    "dave:x:1002:1002",
+    "erin::0:0:root:/root:/bin/sh:extra",
+  );
+  const mutation = fc
+    .tuple(valid, fc.nat(), fc.constantFrom("insert", "delete", "replace"), fc.constantFrom(":", " ", "-", "+", "0", "9", "\t", "\r", "#", "é", "x", "\v"))
+    .map(([line, at, kind, ch]) => {
+      const pos = at % (line.length + 1);
+      if (kind === "insert") return line.slice(0, pos) + ch + line.slice(pos);
+      if (kind === "delete") return line.slice(0, pos) + line.slice(pos + 1);
+      return line.slice(0, pos) + ch + line.slice(pos + 1);
+    });
+  return [
+    ...fc.sample(soup, { seed: 52, numRuns: 3000 }),
+    ...fc.sample(fieldLine, { seed: 53, numRuns: 3000 }),
+    ...fc.sample(mutation, { seed: 54, numRuns: 4000 }),
+  ];
+}
+
+/** glibc's reader drops leading isspace() characters (C locale) before parsing. */
+function stripLeadingCSpace(line: string): string {
+  return line.replace(/^[ \t\n\v\f\r]+/, "");
+}
+
+/**
+ * What the passwd probe would print for one line if glibc agreed with parsePasswdLine (NIS
+ * lines aside): a one-line stream, so a blank or comment line has no entry.
+ */
+function expectedPasswdProbeLine(line: string): { verdict: string; nis: boolean } {
+  const content = stripLeadingCSpace(line);
+  if (content === "" || content.startsWith("#")) return { verdict: "REJECT", nis: false };
+  const parsed = parsePasswdLine(content);
+  if (!parsed.ok) return { verdict: "REJECT", nis: /NIS compat entry/.test(parsed.reason) };
+  const { name, passwdPassword, uid, gid, gecos, home, shell } = parsed.entry;
+  return { verdict: `OK ${hex(name)} ${hex(passwdPassword)} ${uid} ${gid} ${hex(gecos)} ${hex(home)} ${hex(shell)}`, nis: false };
+}
+
+describe("parsePasswdLine against the real glibc fgetpwent_r() (the parser behind getpwnam)", () => {
+  let workDir = "";
+  let probe: string | null = null;
+  let skipReason = "";
+
+  before(() => {
+    const source = findProbeSource("fgetpwent-probe.c");
+    if (source === null) {
+      skipReason = "test/fixtures/domain/fgetpwent-probe.c not found";
+      return;
+    }
+    const gcc = spawnSync("gcc", ["--version"], { encoding: "utf8" });
+    if (gcc.error !== undefined || gcc.status !== 0) {
+      skipReason = "gcc is not installed";
+      return;
+    }
+    workDir = mkdtempSync(join(tmpdir(), "shadowd-fgetpwent-"));
+    probe = join(workDir, "probe");
+    const build = spawnSync("gcc", ["-O1", "-o", probe, source], { encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`gcc failed to build the passwd probe: ${build.stderr}`);
+  });
+  after(() => {
+    if (workDir !== "") rmSync(workDir, { recursive: true, force: true });
+  });
+
+  function runProbe(mode: "line" | "file", input: string): string[] {
+    assert.ok(probe !== null);
+    const run = spawnSync(probe, [mode], { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout.split("\n").filter((line) => line !== "");
+  }
+
+  function skipped(t: { skip: (message: string) => void }): boolean {
+    if (probe !== null) return false;
+    console.warn(`\n*** SKIPPED: glibc passwd differential test did not run (${skipReason}) ***\n`);
+    t.skip(`glibc passwd differential test did not run: ${skipReason}`);
+    return true;
+  }
+
+  function compareLines(t: { skip: (message: string) => void }, lines: string[]): void {
+    if (skipped(t)) return;
+    const actual = runProbe("line", `${lines.join("\n")}\n`);
+    assert.equal(actual.length, lines.length, "the probe printed one verdict per line");
+    const mismatches: string[] = [];
+    lines.forEach((line, i) => {
+      const glibc = actual[i] ?? "";
+      const expected = expectedPasswdProbeLine(line);
+      if (expected.nis) {
+        // glibc parses "+name"/"-name" lines (getpwnam never returns them); we refuse them.
+        if (!glibc.startsWith("OK 2b") && !glibc.startsWith("OK 2d") && glibc !== "REJECT") {
+          mismatches.push(`${JSON.stringify(line)}: NIS line, glibc said ${glibc}`);
+        }
+        return;
+      }
+      if (glibc !== expected.verdict) {
+        const why = parsePasswdLine(stripLeadingCSpace(line));
+        mismatches.push(`${JSON.stringify(line)}\n    glibc: ${glibc}\n    ours:  ${expected.verdict}${why.ok ? "" : ` (${why.reason})`}`);
+      }
+    });
+    assert.deepEqual(mismatches, [], `${mismatches.length} of ${lines.length} lines differ from glibc`);
+  }
+
+  it("agrees on every hand-picked tricky line", (t) => {
+    const lines = trickyPasswdLines();
+    assert.ok(lines.length > 400, `only ${lines.length} tricky lines`);
+    compareLines(t, lines);
+  });
+
+  it("agrees on 10000 seeded random lines and mutations", (t) => {
+    compareLines(t, randomPasswdLines());
+  });
+
+  it("accepts what glibc accepts on the lines the pam differential found (uid forms, field counts, CR, spaces)", (t) => {
+    const lines = [
+      "u:x:+62001:62001:c:/nonexistent:/usr/sbin/nologin",
+      "u:x: 62001:62001:c:/nonexistent:/usr/sbin/nologin",
+      "u:x:062001:62001:c:/nonexistent:/usr/sbin/nologin",
+      "u:x:4294967295:62001:c:/nonexistent:/usr/sbin/nologin",
+      "u:x:62001:62001",
+      "u:x:62001:62001:c",
+      "u:x:62001:62001:c:/nonexistent",
+      "u:x:62001:62001:c:/nonexistent:/usr/sbin/nologin:extra",
+      "u:x:62001:62001:c:/nonexistent:/usr/sbin/nologin\r",
+      "u:x:62001:62001:c:/nonexistent:/usr/sbin/nologin ",
+      " u:x:62001:62001:c:/nonexistent:/usr/sbin/nologin",
+      "u:x :62001:62001:c:/nonexistent:/usr/sbin/nologin",
+    ];
+    if (skipped(t)) return;
+    assert.ok(runProbe("line", `${lines.join("\n")}\n`).every((verdict) => verdict.startsWith("OK ")), "glibc accepts every line");
+    compareLines(t, lines);
+  });
+
+  it("reads a whole file like fgetpwent_r (comments, blank lines, leading white space, bad lines)", (t) => {
+    if (skipped(t)) return;
+    const file = [
+      "# a comment",
+      "   # an indented comment",
+      "",
+      "   ",
+      "\t\r",
+      "alice:x:1000:1000:Alice:/home/alice:/bin/bash",
+      "  bob:x:1001:1001",
+      "\tcarol:*NP*:+1002: 1002:c:/c:/bin/sh:extra",
+      "dave:x:-1:0:d:/d:/bin/sh",
+      "erin:x:1004:1004:e:/e:/bin/sh\r",
+      "frank:x:1005 :1005:f:/f:/bin/sh",
+      "+nis",
+      "gina:x:1006",
+      "harry:x:4294967295:4294967295:h\th:/h:/bin/sh ",
+      "\vivan:x :0001007:1007:::",
+      "#judy:x:1:2:::",
+      "kate:x:4294967296:1:k:/k:/bin/sh",
+    ].join("\n");
+    const glibc = runProbe("file", `${file}\n`).filter((line) => !line.startsWith("OK 2b") && !line.startsWith("OK 2d"));
+    const parsed = parsePasswdText(`${file}\n`);
+    const ours = parsed.entries.map(({ line }) => expectedPasswdProbeLine(file.split("\n")[line - 1] ?? "").verdict);
+    assert.deepEqual(ours, glibc);
+    assert.deepEqual(
+      parsed.entries.map(({ entry }) => entry.name),
+      ["alice", "bob", "carol", "erin", "harry", "ivan"],
     );
   });
 });
