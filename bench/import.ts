@@ -1,17 +1,19 @@
 // `make bench` (import part): a generated 1,000,000-line /etc/passwd + /etc/shadow pair
 // imported through the real daemon and `shadowctl import`, against raw better-sqlite3
 // inserting the same rows in one transaction into the same schema, in the same run.
-// Prints both times, their ratio (goal <= 1.5) and the daemon's peak RSS (goal < 300 MB).
+// Prints both times (medians of BENCH_IMPORT_ROUNDS rounds), their ratio (goal <= 1.5) and
+// the daemon's peak RSS (goal < 300 MB).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawn } from "node:child_process";
 import type { Account } from "../src/domain/account";
 import { openSqliteDatabase } from "../src/storage/sqlite/sqlite-storage";
 import { ACCOUNT_COLUMNS, toValues } from "../src/storage/sqlite/rows";
 import { startTestDaemon, runCommand, REPO_ROOT } from "../test/helpers/daemon";
 
 const LINES = Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000);
+/** Rounds; the figures printed are medians (the machine may be shared and noisy). */
+const ROUNDS = Number(process.env.BENCH_IMPORT_ROUNDS ?? 3);
 const HASH = "$6$gtSaltSHA512abcd$rNc43TYrZFhYzZcsslEwaZmY6yI9GbmENTqTajY6StsdoErqbLarFamFEYEyFQBC74YBflrXfuqITHY/4SOjY0";
 
 function accountAt(i: number): Account {
@@ -71,25 +73,50 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** One import of the generated files into a fresh daemon: seconds and the daemon's peak RSS. */
+async function importOnce(files: { passwd: string; shadow: string }): Promise<{ seconds: number; rssMb: number }> {
+  const daemon = await startTestDaemon({ extraArgs: ["--log-level", "warn"] });
+  try {
+    const started = process.hrtime.bigint();
+    const result = await runCommand(path.join(REPO_ROOT, "bin/shadowctl"), ["--state-dir", daemon.stateDir, "import", "--passwd", files.passwd, "--shadow", files.shadow, "--json"]);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const rssMb = peakRssMb(daemon.process.pid!);
+    const status = await daemon.adminp.getStatus({});
+    if (result.code !== 0 || status.accounts !== LINES) throw new Error(`import failed (exit ${result.code}, ${status.accounts} accounts): ${result.stderr}${result.stdout.slice(0, 2000)}`);
+    return { seconds, rssMb };
+  } finally {
+    await daemon.stop();
+    fs.rmSync(daemon.stateDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shd-bench-import-"));
   try {
     process.stdout.write(`import bench: generating ${LINES.toLocaleString("en")} passwd + shadow lines… `);
     const files = await writeFiles(dir);
-    console.log("done");
-    const raw = rawInsertSeconds(dir);
-    const daemon = await startTestDaemon({ extraArgs: ["--log-level", "warn"] });
-    const started = process.hrtime.bigint();
-    const result = await runCommand(path.join(REPO_ROOT, "bin/shadowctl"), ["--state-dir", daemon.stateDir, "import", "--passwd", files.passwd, "--shadow", files.shadow, "--json"]);
-    const imported = Number(process.hrtime.bigint() - started) / 1e9;
-    const rss = peakRssMb(daemon.process.pid!);
-    const status = await daemon.adminp.getStatus({});
-    await daemon.stop();
-    if (result.code !== 0 || status.accounts !== LINES) throw new Error(`import failed (exit ${result.code}, ${status.accounts} accounts): ${result.stderr}${result.stdout.slice(0, 2000)}`);
-    console.log(`raw better-sqlite3, same rows, one transaction: ${raw.toFixed(2)} s`);
-    console.log(`shadowctl import through the daemon:            ${imported.toFixed(2)} s`);
-    console.log(`ratio import / raw insert: ${(imported / raw).toFixed(2)} (goal <= 1.5)`);
-    console.log(`daemon peak RSS (VmHWM): ${rss.toFixed(0)} MB (goal < 300 MB)`);
+    console.log(`done; ${ROUNDS} round${ROUNDS === 1 ? "" : "s"}, each a raw insert then an import`);
+    const raws: number[] = [];
+    const imports: number[] = [];
+    const rss: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const raw = rawInsertSeconds(dir);
+      const imported = await importOnce(files);
+      raws.push(raw);
+      imports.push(imported.seconds);
+      rss.push(imported.rssMb);
+      console.log(`round ${round}: raw ${raw.toFixed(2)} s, import ${imported.seconds.toFixed(2)} s (ratio ${(imported.seconds / raw).toFixed(2)}), daemon peak RSS ${imported.rssMb.toFixed(0)} MB`);
+    }
+    console.log(`raw better-sqlite3, same rows, one transaction: median ${median(raws).toFixed(2)} s`);
+    console.log(`shadowctl import through the daemon:            median ${median(imports).toFixed(2)} s`);
+    console.log(`ratio import / raw insert: ${(median(imports) / median(raws)).toFixed(2)} (goal <= 1.5)`);
+    console.log(`daemon peak RSS (VmHWM): ${Math.max(...rss).toFixed(0)} MB at most (goal < 300 MB)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

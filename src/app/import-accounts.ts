@@ -1,16 +1,9 @@
-// Owns Admin.ImportAccounts: /etc/passwd + /etc/shadow text in, an ImportReport out.
-// Parsing is glibc's (domain/shadow-format); this decides what changes and writes it in
-// one transaction, or nothing at all.
-import type { Account } from "../domain/account";
-import {
-  createLineSplitter,
-  createPasswdLineReader,
-  createShadowLineReader,
-  joinAccounts,
-  type LineResult,
-  type ParsedLine,
-} from "../domain/shadow-format";
-import type { Storage } from "./ports";
+// Owns Admin.ImportAccounts: /etc/passwd + /etc/shadow bytes streamed in, an ImportReport
+// out. Lines are judged by glibc's rules (domain/shadow-format) inside the importer, which
+// stages them and applies the plan in one transaction, or nothing at all; memory stays
+// constant whatever the size of the files.
+import type { AccountImporter, ImportMode, ImportOutcome } from "../storage/account-import";
+import type { AccountFile } from "../storage/storage";
 
 /** One line that was not imported. */
 export interface ImportProblem {
@@ -20,54 +13,27 @@ export interface ImportProblem {
   reason: string;
 }
 
-interface ReadFile<E> {
-  entries: ParsedLine<E>[];
-  problems: ImportProblem[];
-}
-
-/** Split bytes into lines and run them through a stateful line reader. */
-function readLines<E>(bytes: Buffer, reader: (text: string) => LineResult<E>, file: string): ReadFile<E> {
-  const splitter = createLineSplitter();
-  const result: ReadFile<E> = { entries: [], problems: [] };
-  const take = (lines: string[]): void => {
-    for (const text of lines) {
-      const read = reader(text);
-      if (read.kind === "entry") result.entries.push({ line: read.line, text: read.text, entry: read.entry });
-      else if (read.kind === "problem") result.problems.push({ file, line: read.line, name: read.name, reason: read.reason });
-    }
-  };
-  take(splitter.push(bytes));
-  take(splitter.end());
-  return result;
-}
-
-/** Both files parsed (glibc's rules) and joined into accounts, with every problem by file and line. */
-function readImportFiles(passwdBytes: Buffer, shadowBytes: Buffer, names: { passwdFileName: string; shadowFileName: string }) {
-  const passwd = readLines(passwdBytes, createPasswdLineReader(), names.passwdFileName);
-  const shadow = readLines(shadowBytes, createShadowLineReader(), names.shadowFileName);
-  const joined = joinAccounts(passwd.entries, shadow.entries);
-  const problems: ImportProblem[] = [
-    ...passwd.problems,
-    ...shadow.problems,
-    ...joined.problems.map((p) => ({ ...p, file: p.file === "passwd" ? names.passwdFileName : names.shadowFileName })),
-  ];
-  const invalidNames = passwd.problems.map((p) => p.name).filter((name) => name !== "");
-  return { accounts: joined.accounts, problems, invalidRecords: passwd.problems.length, invalidNames };
-}
-
 export interface ImportDeps {
-  storage: Storage;
+  /** Stages the files and applies the plan (storage/sqlite/sqlite-import.ts). */
+  importer: AccountImporter;
   /** Accounts below this uid are system accounts: skipped unless include_system. */
   minUid: number;
 }
 
 export interface ImportRequestOptions {
   dryRun: boolean;
-  mode: "merge" | "replace" | "create-only";
+  mode: ImportMode;
   skipInvalid: boolean;
   includeSystem: boolean;
+  /** How problems name the files. */
   passwdFileName: string;
   shadowFileName: string;
+}
+
+/** The next bytes of one of the two files. */
+export interface ImportChunk {
+  file: AccountFile;
+  bytes: Uint8Array;
 }
 
 export interface ImportReport {
@@ -76,7 +42,9 @@ export interface ImportReport {
   unchanged: number;
   skipped: number;
   deleted: number;
+  /** The first problems (passwd file, then shadow file, by line); problemCount counts all. */
   problems: ImportProblem[];
+  problemCount: number;
   committed: boolean;
   createdNames: string[];
   updatedNames: string[];
@@ -84,74 +52,46 @@ export interface ImportReport {
   skippedNames: string[];
 }
 
-/** How many names of each kind a report lists. */
-const REPORTED_NAMES = 20;
-
-function sameAccount(a: Account, b: Account): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function note(names: string[], name: string): void {
-  if (names.length < REPORTED_NAMES) names.push(name);
-}
-
 /**
- * Import passwd + shadow text. Default all-or-nothing: any problem aborts and nothing is
- * written; with skipInvalid the valid records go in and the rest are reported.
+ * Import the chunks of a passwd and a shadow file (in any interleaving; each file's own
+ * chunks in order). Default all-or-nothing: any problem aborts and nothing is written; with
+ * skipInvalid the valid records go in and the rest are reported. When `chunks` throws (a
+ * cancelled stream, a size limit), or anything else fails, nothing is written and the error
+ * reaches the caller. The importer's ImportBusyError comes through unchanged.
  */
-export async function importAccounts(deps: ImportDeps, options: ImportRequestOptions, passwdBytes: Buffer, shadowBytes: Buffer): Promise<ImportReport> {
-  const parsed = readImportFiles(passwdBytes, shadowBytes, { passwdFileName: options.passwdFileName, shadowFileName: options.shadowFileName });
-  const report: ImportReport = {
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    skipped: parsed.invalidRecords,
-    deleted: 0,
-    problems: parsed.problems,
-    committed: false,
-    createdNames: [],
-    updatedNames: [],
-    deletedNames: [],
-    skippedNames: [...parsed.invalidNames.slice(0, REPORTED_NAMES)],
-  };
-  if (parsed.problems.length > 0 && !options.skipInvalid) {
-    report.skipped = 0;
-    report.skippedNames = [];
-    return report;
+export async function importAccounts(deps: ImportDeps, options: ImportRequestOptions, chunks: AsyncIterable<ImportChunk>): Promise<ImportReport> {
+  const session = await deps.importer.begin();
+  try {
+    for await (const chunk of chunks) {
+      await (chunk.file === "passwd" ? session.addPasswd(chunk.bytes) : session.addShadow(chunk.bytes));
+    }
+    const outcome = await session.finish({
+      mode: options.mode,
+      dryRun: options.dryRun,
+      skipInvalid: options.skipInvalid,
+      includeSystem: options.includeSystem,
+      minUid: deps.minUid,
+    });
+    return toReport(outcome, options);
+  } finally {
+    await session.abort();
   }
+}
 
-  const batch = { create: [] as Account[], replace: [] as Account[], delete: [] as string[] };
-  const inFiles = new Set<string>();
-  for (const account of parsed.accounts) {
-    inFiles.add(account.name);
-    if (!options.includeSystem && account.uid < deps.minUid) {
-      report.skipped++;
-      note(report.skippedNames, account.name);
-      continue;
-    }
-    const existing = await deps.storage.getAccount(account.name);
-    if (existing === null) {
-      batch.create.push(account);
-      report.created++;
-      note(report.createdNames, account.name);
-    } else if (options.mode === "create-only" || sameAccount(existing, account)) {
-      report.unchanged++;
-    } else {
-      batch.replace.push(account);
-      report.updated++;
-      note(report.updatedNames, account.name);
-    }
-  }
-  if (options.mode === "replace") {
-    for await (const account of deps.storage.listAccounts()) {
-      if (inFiles.has(account.name)) continue;
-      batch.delete.push(account.name);
-      report.deleted++;
-      note(report.deletedNames, account.name);
-    }
-  }
-  if (options.dryRun) return report;
-  await deps.storage.applyBatch(batch);
-  report.committed = true;
-  return report;
+function toReport(outcome: ImportOutcome, options: ImportRequestOptions): ImportReport {
+  const fileName = (file: AccountFile): string => (file === "passwd" ? options.passwdFileName : options.shadowFileName);
+  return {
+    created: outcome.created,
+    updated: outcome.updated,
+    unchanged: outcome.unchanged,
+    skipped: outcome.skipped,
+    deleted: outcome.deleted,
+    problems: outcome.problems.map((problem) => ({ file: fileName(problem.file), line: problem.line, name: problem.name, reason: problem.reason })),
+    problemCount: outcome.problemCount,
+    committed: outcome.committed,
+    createdNames: outcome.createdNames,
+    updatedNames: outcome.updatedNames,
+    deletedNames: outcome.deletedNames,
+    skippedNames: outcome.skippedNames,
+  };
 }

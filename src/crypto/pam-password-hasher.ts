@@ -1,6 +1,7 @@
 // Owns the PasswordHasher the daemon uses: pam_unix 1.5.2's verify_pwd_hash rules
-// (pam-hash-rules.ts) over libxcrypt (legacy-crypt.ts) and argon2 (argon2-hasher.ts), every
-// hashing operation bounded by one WorkLimiter. Implements app/ports' PasswordHasher.
+// (pam-hash-rules.ts) over libxcrypt (legacy-crypt.ts) and argon2 (argon2-hasher.ts), the
+// configured re-hash target, every hashing operation bounded by one WorkLimiter.
+import { randomBytes } from "node:crypto";
 import type { HashCheck, PasswordHasher } from "../app/ports";
 import {
   createDummyArgon2Phc,
@@ -12,7 +13,7 @@ import {
   type Argon2Parameters,
   type Argon2Phc,
 } from "./argon2-hasher";
-import { compareBytesConstantTime, compareConstantTime, cryptPassphrase, verifyCryptHash } from "./legacy-crypt";
+import { compareBytesConstantTime, compareConstantTime, cryptPassphrase, generateCryptSetting, hashWithCrypt, verifyCryptHash } from "./legacy-crypt";
 import {
   checkPasswordDeliverable,
   planStoredHash,
@@ -23,9 +24,21 @@ import {
 import { computePamMd5Crypt } from "./pam-md5-crypt";
 import { WorkLimiter, type WorkLimiterCounters } from "./work-limiter";
 
+/**
+ * What new passwords (and legacy hashes re-hashed at login) are hashed with: argon2id, or a
+ * crypt(3) method of the system's libxcrypt at its default cost, which pam_unix can read
+ * (it cannot read argon2id).
+ */
+export type HashTarget = "argon2id" | "yescrypt" | "sha512crypt";
+
+/** The crypt(3) prefix of each libxcrypt target. */
+const CRYPT_PREFIX: Readonly<Record<Exclude<HashTarget, "argon2id">, string>> = { yescrypt: "$y$", sha512crypt: "$6$" };
+
 export interface PasswordHasherOptions {
   /** Cost of new argon2id hashes, and of the dummy verification. */
   argon2: Argon2Parameters;
+  /** The re-hash target (default argon2id). */
+  scheme?: HashTarget;
   /** Hash/verify operations running at once (default os.availableParallelism()). */
   maxConcurrent?: number;
   /** Operations waiting for a slot before OverloadedError (default 64). */
@@ -59,13 +72,22 @@ export function createPasswordHasher(options: PasswordHasherOptions): PamPasswor
     ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: options.maxConcurrent }),
     ...(options.maxQueued === undefined ? {} : { maxQueued: options.maxQueued }),
   });
+  const target = cryptTarget(options.scheme ?? "argon2id");
   let dummy: Argon2Phc | null = null;
   const dummyPhc = (): Argon2Phc => {
     dummy ??= createDummyArgon2Phc(parameters);
     return dummy;
   };
+  // With a crypt(3) target most stored hashes end up in that method: the dummy costs one of
+  // its verifications instead (a hash of random bytes, which nothing else matches).
+  let dummyCrypt: Promise<string> | null = null;
   const spendDummy = async (password: Buffer): Promise<false> => {
-    await verifyArgon2Phc(password, dummyPhc());
+    if (target === null) {
+      await verifyArgon2Phc(password, dummyPhc());
+      return false;
+    }
+    dummyCrypt ??= hashCrypt(randomBytes(32), target);
+    await verifyCryptHash(password.subarray(0, 256), await dummyCrypt);
     return false;
   };
 
@@ -109,11 +131,11 @@ export function createPasswordHasher(options: PasswordHasherOptions): PamPasswor
       if (problem !== null) {
         throw new RangeError(`refusing to hash a password that could never verify (${problem})`);
       }
-      return limiter.run(() => hashArgon2id(password, parameters));
+      return limiter.run(() => (target === null ? hashArgon2id(password, parameters) : hashCrypt(password, target)));
     },
 
     needsRehash(storedHash: string): boolean {
-      return needsArgon2Rehash(storedHash, parameters);
+      return target === null ? needsArgon2Rehash(storedHash, parameters) : needsCryptRehash(storedHash, target);
     },
 
     async dummyVerify(password: Buffer): Promise<void> {
@@ -124,6 +146,44 @@ export function createPasswordHasher(options: PasswordHasherOptions): PamPasswor
       return limiter.counters();
     },
   };
+}
+
+/** A crypt(3) target: its prefix and the method-and-cost part of its settings ("$y$j9T$"). */
+interface CryptTarget {
+  prefix: string;
+  costPrefix: string;
+}
+
+/** The target of a crypt(3) scheme (null for argon2id); throws when libxcrypt lacks it. */
+function cryptTarget(scheme: HashTarget): CryptTarget | null {
+  if (scheme === "argon2id") return null;
+  const prefix = CRYPT_PREFIX[scheme];
+  const setting = generateCryptSetting(prefix);
+  if (setting === null) throw new Error(`the system's libxcrypt cannot make ${scheme} (${prefix}) hashes`);
+  return { prefix, costPrefix: settingCostPrefix(setting) };
+}
+
+/** "$y$j9T$salt" → "$y$j9T$"; "$6$salt" → "$6$"; "$6$rounds=N$salt" → "$6$rounds=N$". */
+function settingCostPrefix(setting: string): string {
+  const fields = setting.split("$");
+  const method = fields[1] ?? "";
+  const second = fields[2] ?? "";
+  if (method === "y" || method === "gy" || method === "7" || second.startsWith("rounds=")) return `$${method}$${second}$`;
+  return `$${method}$`;
+}
+
+async function hashCrypt(password: Buffer, target: CryptTarget): Promise<string> {
+  const hash = await hashWithCrypt(password, target.prefix);
+  if (hash === null || !hash.startsWith(target.costPrefix)) throw new Error(`libxcrypt refused to make a ${target.prefix} hash`);
+  return hash;
+}
+
+/** True for anything but a hash of the target's method at the target's cost. */
+function needsCryptRehash(storedHash: string, target: CryptTarget): boolean {
+  const fields = storedHash.split("$");
+  // A whole crypt(3) hash: "", method, [cost,] salt, hash.
+  if (fields.length < 4 || fields[0] !== "") return true;
+  return settingCostPrefix(storedHash) !== target.costPrefix;
 }
 
 /**

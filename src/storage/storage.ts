@@ -46,10 +46,40 @@ export interface AccountBatch {
   delete: string[];
 }
 
+/** One file of the pair an account is written to. */
+export type AccountFile = "passwd" | "shadow";
+
+/**
+ * Where an account's line stood in an imported file: `seq` orders export (smaller first),
+ * and `text` is the line exactly as imported when it differs from the line the account's
+ * fields format to (leading white space, "+5", an old 5-field shadow line...), else null.
+ */
+export interface SourceLine {
+  seq: number;
+  text: string | null;
+}
+
+/** An account and the imported text of its line in one file (null: format the fields). */
+export interface ExportRecord {
+  account: Account;
+  text: string | null;
+}
+
+/** Some records of one file, in that file's export order. */
+export interface ExportPage {
+  file: AccountFile;
+  records: ExportRecord[];
+}
+
 /**
  * Every backend refuses, with a RangeError and without writing, values its schema cannot
  * hold: an empty name; ':' or a newline in any text field; a uid or gid outside
  * 0..4294967295; a shadow number outside -2^31..2^31-1; any number that is not an integer.
+ *
+ * Source lines (setSourceLines, exportAccounts): a line's text is kept only while every
+ * field read from that line is unchanged. Any write that changes one (updateAccount, an
+ * applyBatch replacement; a rename changes both lines) drops that file's text, keeping its
+ * seq, so export formats the fields from then on. Created accounts have no source lines.
  */
 export interface Storage {
   /** Insert a new account; AlreadyExistsError if the name is taken. */
@@ -70,6 +100,19 @@ export interface Storage {
   deleteAccount(name: string): Promise<void>;
   /** Apply creates, replacements and deletes in one transaction; nothing on any error. */
   applyBatch(batch: AccountBatch): Promise<void>;
+  /**
+   * Record where the account's lines stood in imported files (import bookkeeping): a file
+   * left undefined keeps its source line, null clears it. A text must be a line that reads
+   * back as the account's current fields. NotFoundError if missing.
+   */
+  setSourceLines(name: string, lines: { passwd?: SourceLine | null; shadow?: SourceLine | null }): Promise<void>;
+  /**
+   * Every account for export: pages of the passwd file's records, then pages of the shadow
+   * file's (accounts with a shadow entry only). Each file in export order: accounts with a
+   * seq by seq, then the others in creation order. One consistent snapshot where the
+   * backend can give one (SQLite file databases); otherwise as listAccounts.
+   */
+  exportAccounts(): AsyncIterable<ExportPage>;
   /** Release resources (the SQLite backend checkpoints and closes the file). */
   close(): Promise<void>;
 }

@@ -40,6 +40,8 @@ function openReopeningStorage(): Storage {
     updateAccount: (name, updater) => storage.updateAccount(name, updater),
     deleteAccount: (name) => storage.deleteAccount(name),
     applyBatch: (batch) => storage.applyBatch(batch),
+    setSourceLines: (name, lines) => storage.setSourceLines(name, lines),
+    exportAccounts: () => storage.exportAccounts(),
     close,
   };
 }

@@ -7,6 +7,8 @@ import {
   NotFoundError,
   type AccountBatch,
   type AccountUpdater,
+  type ExportPage,
+  type SourceLine,
   type Storage,
 } from "../storage";
 import { findMigrationsDir, migrate } from "./migrate";
@@ -25,9 +27,38 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** Rows fetched per step of listAccounts (keyset pagination on id). */
 const LIST_PAGE_SIZE = 500;
 
+/** Records per page of exportAccounts. */
+const EXPORT_PAGE_SIZE = 1000;
+
 const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 const SELECT_SQL = `SELECT id, ${ACCOUNT_COLUMNS.join(", ")} FROM accounts`;
 const SET_SQL = `${ACCOUNT_COLUMNS.map((c) => `${c} = ?`).join(", ")}, updated_at = ${NOW_SQL}`;
+/**
+ * Export order of each file (migrations/sqlite/0002): by seq, then accounts without one by
+ * id. Only the ids are sorted (a sort of whole rows takes seconds at a million accounts, on
+ * the event loop); the rows are then read a page at a time.
+ */
+const EXPORT_ORDER_SQL = {
+  passwd: "SELECT id FROM accounts ORDER BY passwd_seq IS NULL, passwd_seq, id",
+  shadow: "SELECT id FROM accounts WHERE has_shadow = 1 ORDER BY shadow_seq IS NULL, shadow_seq, id",
+} as const;
+const EXPORT_PAGE_SQL = {
+  passwd: `SELECT id, ${ACCOUNT_COLUMNS.join(", ")}, passwd_line AS text FROM accounts WHERE id IN (SELECT value FROM json_each(?))`,
+  shadow: `SELECT id, ${ACCOUNT_COLUMNS.join(", ")}, shadow_line AS text FROM accounts WHERE id IN (SELECT value FROM json_each(?))`,
+} as const;
+const SET_SOURCE_LINES_SQL =
+  "UPDATE accounts SET passwd_seq = iif(@setPasswd, @passwdSeq, passwd_seq), passwd_line = iif(@setPasswd, @passwdText, passwd_line), " +
+  "shadow_seq = iif(@setShadow, @shadowSeq, shadow_seq), shadow_line = iif(@setShadow, @shadowText, shadow_line) WHERE name = @name";
+
+interface SourceLineParams {
+  name: string;
+  setPasswd: 0 | 1;
+  passwdSeq: number | null;
+  passwdText: string | null;
+  setShadow: 0 | 1;
+  shadowSeq: number | null;
+  shadowText: string | null;
+}
 
 /** Options of openSqliteStorage / openSqliteDatabase. */
 export interface SqliteStorageOptions {
@@ -96,6 +127,7 @@ export class SqliteStorage implements Storage {
   readonly #updateById: Database.Statement<[...AccountValues, number]>;
   readonly #replaceByName: Database.Statement<[...AccountValues, string]>;
   readonly #deleteByName: Database.Statement<[string]>;
+  readonly #setSourceLines: Database.Statement<[SourceLineParams]>;
   readonly #updateTx: Database.Transaction<(name: string, updater: AccountUpdater) => Account>;
   readonly #batchTx: Database.Transaction<(batch: AccountBatch) => void>;
   readonly #createTx: Database.Transaction<(account: Account) => void>;
@@ -114,6 +146,7 @@ export class SqliteStorage implements Storage {
     this.#updateById = db.prepare(`UPDATE accounts SET ${SET_SQL} WHERE id = ?`);
     this.#replaceByName = db.prepare(`UPDATE accounts SET ${SET_SQL} WHERE name = ?`);
     this.#deleteByName = db.prepare("DELETE FROM accounts WHERE name = ?");
+    this.#setSourceLines = db.prepare(SET_SOURCE_LINES_SQL);
 
     this.#createTx = db.transaction((account: Account): void => {
       this.#insertAccount(account);
@@ -194,6 +227,52 @@ export class SqliteStorage implements Storage {
     this.#translated("", () => this.#batchTx.immediate(batch));
   }
 
+  async setSourceLines(name: string, lines: { passwd?: SourceLine | null; shadow?: SourceLine | null }): Promise<void> {
+    const params: SourceLineParams = {
+      name,
+      setPasswd: lines.passwd === undefined ? 0 : 1,
+      passwdSeq: checkSeq(name, lines.passwd?.seq ?? null),
+      passwdText: lines.passwd?.text ?? null,
+      setShadow: lines.shadow === undefined ? 0 : 1,
+      shadowSeq: checkSeq(name, lines.shadow?.seq ?? null),
+      shadowText: lines.shadow?.text ?? null,
+    };
+    const changes = this.#translated(name, () => this.#setSourceLines.run(params).changes);
+    if (changes === 0) throw new NotFoundError(name);
+  }
+
+  /**
+   * A file database is read through a second, read-only connection inside one read
+   * transaction, so both files come from one snapshot while the daemon goes on writing
+   * (an in-memory database, in tests, is read on its only connection). Each file's ids are
+   * sorted first (8 bytes an account), then its rows read EXPORT_PAGE_SIZE at a time.
+   */
+  async *exportAccounts(): AsyncGenerator<ExportPage, void, undefined> {
+    const reader = this.#db.memory
+      ? this.#db
+      : new Database(this.#db.name, { readonly: true, fileMustExist: true, timeout: DEFAULT_BUSY_TIMEOUT_MS });
+    try {
+      if (reader !== this.#db) reader.exec("BEGIN");
+      for (const file of ["passwd", "shadow"] as const) {
+        const ids = Float64Array.from(this.#translated("", () => reader.prepare<[], number>(EXPORT_ORDER_SQL[file]).pluck().all()));
+        const page = reader.prepare<[string], ExportRow>(EXPORT_PAGE_SQL[file]);
+        for (let start = 0; start < ids.length; start += EXPORT_PAGE_SIZE) {
+          const wanted = ids.subarray(start, start + EXPORT_PAGE_SIZE);
+          const rows = new Map(this.#translated("", () => page.all(JSON.stringify(Array.from(wanted)))).map((row) => [row.id, row]));
+          const records: ExportPage["records"] = [];
+          for (const id of wanted) {
+            const row = rows.get(id);
+            if (row !== undefined) records.push(toExportRecord(row));
+          }
+          yield { file, records };
+        }
+      }
+      if (reader !== this.#db) reader.exec("COMMIT");
+    } finally {
+      if (reader !== this.#db) reader.close();
+    }
+  }
+
   /**
    * Run PRAGMA optimize, then checkpoint the WAL into the main file and truncate it (in that
    * order: optimize may write statistics), then close. Both are upkeep: when other
@@ -234,6 +313,17 @@ export class SqliteStorage implements Storage {
       throw translateDriverError(error, name);
     }
   }
+}
+
+type ExportRow = AccountRow & { text: string | null };
+
+function toExportRecord(row: ExportRow): ExportPage["records"][number] {
+  return { account: toAccount(row), text: row.text };
+}
+
+function checkSeq(name: string, seq: number | null): number | null {
+  if (seq !== null && !Number.isSafeInteger(seq)) throw new RangeError(`account '${name}': a source line seq must be an integer, not ${seq}`);
+  return seq;
 }
 
 function isBusyError(error: unknown): boolean {

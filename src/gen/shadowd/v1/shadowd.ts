@@ -198,6 +198,59 @@ export function changeResultToJSON(object: ChangeResult): string {
   }
 }
 
+/** Why a local target resolved to no account. */
+export enum UnresolvedReason {
+  /** UNRESOLVED_REASON_UNSPECIFIED - Never sent. */
+  UNRESOLVED_REASON_UNSPECIFIED = 0,
+  /** UNRESOLVED_REASON_UNKNOWN - Neither an alias nor an account. */
+  UNRESOLVED_REASON_UNKNOWN = 1,
+  /**
+   * UNRESOLVED_REASON_LOOP - An alias already being expanded further up (an alias listing its own name delivers to
+   * the account of that name instead, when there is one).
+   */
+  UNRESOLVED_REASON_LOOP = 2,
+  /** UNRESOLVED_REASON_TOO_DEEP - More than 20 aliases deep. */
+  UNRESOLVED_REASON_TOO_DEEP = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function unresolvedReasonFromJSON(object: any): UnresolvedReason {
+  switch (object) {
+    case 0:
+    case "UNRESOLVED_REASON_UNSPECIFIED":
+      return UnresolvedReason.UNRESOLVED_REASON_UNSPECIFIED;
+    case 1:
+    case "UNRESOLVED_REASON_UNKNOWN":
+      return UnresolvedReason.UNRESOLVED_REASON_UNKNOWN;
+    case 2:
+    case "UNRESOLVED_REASON_LOOP":
+      return UnresolvedReason.UNRESOLVED_REASON_LOOP;
+    case 3:
+    case "UNRESOLVED_REASON_TOO_DEEP":
+      return UnresolvedReason.UNRESOLVED_REASON_TOO_DEEP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return UnresolvedReason.UNRECOGNIZED;
+  }
+}
+
+export function unresolvedReasonToJSON(object: UnresolvedReason): string {
+  switch (object) {
+    case UnresolvedReason.UNRESOLVED_REASON_UNSPECIFIED:
+      return "UNRESOLVED_REASON_UNSPECIFIED";
+    case UnresolvedReason.UNRESOLVED_REASON_UNKNOWN:
+      return "UNRESOLVED_REASON_UNKNOWN";
+    case UnresolvedReason.UNRESOLVED_REASON_LOOP:
+      return "UNRESOLVED_REASON_LOOP";
+    case UnresolvedReason.UNRESOLVED_REASON_TOO_DEEP:
+      return "UNRESOLVED_REASON_TOO_DEEP";
+    case UnresolvedReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Import mode. */
 export enum ImportMode {
   /** IMPORT_MODE_UNSPECIFIED - Same as MERGE. */
@@ -408,6 +461,19 @@ export interface ResolveRecipientResponse {
   accounts: string[];
   /** Other targets, listed and not followed: |commands, /files, :include:, remote addresses. */
   otherTargets: string[];
+  /**
+   * Local names the aliases lead to that reach no account: unknown names, alias loops,
+   * nesting deeper than 20 aliases.
+   */
+  unresolved: UnresolvedTarget[];
+}
+
+/** A local target of the aliases that resolved to no account. */
+export interface UnresolvedTarget {
+  /** The target as the aliases file names it: name, or \name. */
+  target: string;
+  /** Why it led nowhere. */
+  reason: UnresolvedReason;
 }
 
 /** One account: every field of its /etc/passwd line and of its /etc/shadow line. */
@@ -652,7 +718,10 @@ export interface ImportReport {
   skipped: number;
   /** Accounts deleted (REPLACE). */
   deleted: number;
-  /** Every problem, in file order. */
+  /**
+   * The problems in file order (passwd, then shadow), at most the first 1000: see
+   * problem_count for how many there were.
+   */
   problems: ImportProblem[];
   /** True when the changes were written (false for dry runs and aborted imports). */
   committed: boolean;
@@ -664,6 +733,8 @@ export interface ImportReport {
   deletedNames: string[];
   /** First skipped names. */
   skippedNames: string[];
+  /** How many problems the files had (problems lists only the first ones). */
+  problemCount: number;
 }
 
 export interface ExportAccountsRequest {
@@ -688,10 +759,36 @@ export interface ImportAliasesRequest {
 export interface ImportAliasesReport {
   /** Aliases stored. */
   aliases: number;
-  /** Problems, line-numbered. */
+  /**
+   * Problems, line-numbered, at most the first 1000 (problem_count counts them all); their
+   * file is "aliases". Any problem leaves the table as it was.
+   */
   problems: ImportProblem[];
   /** True when the table was replaced. */
   committed: boolean;
+  /** How many problems the file had. */
+  problemCount: number;
+}
+
+export interface GetAliasRequest {
+  /** The alias name; compared case-insensitively. */
+  name: string;
+}
+
+export interface ListAliasesRequest {
+}
+
+/** One alias of the aliases table. */
+export interface Alias {
+  /** The alias name, folded to lower case. */
+  name: string;
+  /**
+   * Its targets as aliases(5) writes them (name, \name, user@domain, "|command", /file,
+   * :include:/file), so `name: targets joined with ", "` imports back to the same alias.
+   */
+  targets: string[];
+  /** The line of the imported file that defined it. */
+  line: number;
 }
 
 export interface ResetFailuresRequest {
@@ -2125,7 +2222,7 @@ export const ResolveRecipientRequest: MessageFns<ResolveRecipientRequest> = {
 };
 
 function createBaseResolveRecipientResponse(): ResolveRecipientResponse {
-  return { found: false, accounts: [], otherTargets: [] };
+  return { found: false, accounts: [], otherTargets: [], unresolved: [] };
 }
 
 export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
@@ -2138,6 +2235,9 @@ export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
     }
     for (const v of message.otherTargets) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.unresolved) {
+      UnresolvedTarget.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -2179,6 +2279,14 @@ export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
             message.otherTargets.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.unresolved.push(UnresolvedTarget.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2200,6 +2308,9 @@ export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
         : globalThis.Array.isArray(object?.other_targets)
         ? object.other_targets.map((e: any) => globalThis.String(e))
         : [],
+      unresolved: globalThis.Array.isArray(object?.unresolved)
+        ? object.unresolved.map((e: any) => UnresolvedTarget.fromJSON(e))
+        : [],
     };
   },
 
@@ -2214,6 +2325,9 @@ export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
     if (message.otherTargets?.length) {
       obj.otherTargets = message.otherTargets;
     }
+    if (message.unresolved?.length) {
+      obj.unresolved = message.unresolved.map((e) => UnresolvedTarget.toJSON(e));
+    }
     return obj;
   },
 
@@ -2225,6 +2339,92 @@ export const ResolveRecipientResponse: MessageFns<ResolveRecipientResponse> = {
     message.found = object.found ?? false;
     message.accounts = object.accounts?.map((e) => e) || [];
     message.otherTargets = object.otherTargets?.map((e) => e) || [];
+    message.unresolved = object.unresolved?.map((e) => UnresolvedTarget.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUnresolvedTarget(): UnresolvedTarget {
+  return { target: "", reason: 0 };
+}
+
+export const UnresolvedTarget: MessageFns<UnresolvedTarget> = {
+  encode(message: UnresolvedTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.target !== "") {
+      writer.uint32(10).string(message.target);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(16).int32(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnresolvedTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnresolvedTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnresolvedTarget {
+    return {
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
+      reason: isSet(object.reason) ? unresolvedReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: UnresolvedTarget): unknown {
+    const obj: any = {};
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
+    if (message.reason !== 0) {
+      obj.reason = unresolvedReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UnresolvedTarget>): UnresolvedTarget {
+    return UnresolvedTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UnresolvedTarget>): UnresolvedTarget {
+    const message = createBaseUnresolvedTarget();
+    message.target = object.target ?? "";
+    message.reason = object.reason ?? 0;
     return message;
   },
 };
@@ -4128,6 +4328,7 @@ function createBaseImportReport(): ImportReport {
     updatedNames: [],
     deletedNames: [],
     skippedNames: [],
+    problemCount: 0,
   };
 }
 
@@ -4165,6 +4366,9 @@ export const ImportReport: MessageFns<ImportReport> = {
     }
     for (const v of message.skippedNames) {
       writer.uint32(90).string(v!);
+    }
+    if (message.problemCount !== 0) {
+      writer.uint32(96).uint32(message.problemCount);
     }
     return writer;
   },
@@ -4270,6 +4474,14 @@ export const ImportReport: MessageFns<ImportReport> = {
             message.skippedNames.push(reader.string());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.problemCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4313,6 +4525,11 @@ export const ImportReport: MessageFns<ImportReport> = {
         : globalThis.Array.isArray(object?.skipped_names)
         ? object.skipped_names.map((e: any) => globalThis.String(e))
         : [],
+      problemCount: isSet(object.problemCount)
+        ? globalThis.Number(object.problemCount)
+        : isSet(object.problem_count)
+        ? globalThis.Number(object.problem_count)
+        : 0,
     };
   },
 
@@ -4351,6 +4568,9 @@ export const ImportReport: MessageFns<ImportReport> = {
     if (message.skippedNames?.length) {
       obj.skippedNames = message.skippedNames;
     }
+    if (message.problemCount !== 0) {
+      obj.problemCount = Math.round(message.problemCount);
+    }
     return obj;
   },
 
@@ -4370,6 +4590,7 @@ export const ImportReport: MessageFns<ImportReport> = {
     message.updatedNames = object.updatedNames?.map((e) => e) || [];
     message.deletedNames = object.deletedNames?.map((e) => e) || [];
     message.skippedNames = object.skippedNames?.map((e) => e) || [];
+    message.problemCount = object.problemCount ?? 0;
     return message;
   },
 };
@@ -4599,7 +4820,7 @@ export const ImportAliasesRequest: MessageFns<ImportAliasesRequest> = {
 };
 
 function createBaseImportAliasesReport(): ImportAliasesReport {
-  return { aliases: 0, problems: [], committed: false };
+  return { aliases: 0, problems: [], committed: false, problemCount: 0 };
 }
 
 export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
@@ -4612,6 +4833,9 @@ export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
     }
     if (message.committed !== false) {
       writer.uint32(24).bool(message.committed);
+    }
+    if (message.problemCount !== 0) {
+      writer.uint32(32).uint32(message.problemCount);
     }
     return writer;
   },
@@ -4653,6 +4877,14 @@ export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
             message.committed = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.problemCount = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4672,6 +4904,11 @@ export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
         ? object.problems.map((e: any) => ImportProblem.fromJSON(e))
         : [],
       committed: isSet(object.committed) ? globalThis.Boolean(object.committed) : false,
+      problemCount: isSet(object.problemCount)
+        ? globalThis.Number(object.problemCount)
+        : isSet(object.problem_count)
+        ? globalThis.Number(object.problem_count)
+        : 0,
     };
   },
 
@@ -4686,6 +4923,9 @@ export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
     if (message.committed !== false) {
       obj.committed = message.committed;
     }
+    if (message.problemCount !== 0) {
+      obj.problemCount = Math.round(message.problemCount);
+    }
     return obj;
   },
 
@@ -4697,6 +4937,227 @@ export const ImportAliasesReport: MessageFns<ImportAliasesReport> = {
     message.aliases = object.aliases ?? 0;
     message.problems = object.problems?.map((e) => ImportProblem.fromPartial(e)) || [];
     message.committed = object.committed ?? false;
+    message.problemCount = object.problemCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetAliasRequest(): GetAliasRequest {
+  return { name: "" };
+}
+
+export const GetAliasRequest: MessageFns<GetAliasRequest> = {
+  encode(message: GetAliasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAliasRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAliasRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAliasRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: GetAliasRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAliasRequest>): GetAliasRequest {
+    return GetAliasRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAliasRequest>): GetAliasRequest {
+    const message = createBaseGetAliasRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseListAliasesRequest(): ListAliasesRequest {
+  return {};
+}
+
+export const ListAliasesRequest: MessageFns<ListAliasesRequest> = {
+  encode(_: ListAliasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAliasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAliasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListAliasesRequest {
+    return {};
+  },
+
+  toJSON(_: ListAliasesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAliasesRequest>): ListAliasesRequest {
+    return ListAliasesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListAliasesRequest>): ListAliasesRequest {
+    const message = createBaseListAliasesRequest();
+    return message;
+  },
+};
+
+function createBaseAlias(): Alias {
+  return { name: "", targets: [], line: 0 };
+}
+
+export const Alias: MessageFns<Alias> = {
+  encode(message: Alias, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.targets) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.line !== 0) {
+      writer.uint32(24).uint32(message.line);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Alias {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAlias();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.targets.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.line = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Alias {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => globalThis.String(e)) : [],
+      line: isSet(object.line) ? globalThis.Number(object.line) : 0,
+    };
+  },
+
+  toJSON(message: Alias): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.targets?.length) {
+      obj.targets = message.targets;
+    }
+    if (message.line !== 0) {
+      obj.line = Math.round(message.line);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Alias>): Alias {
+    return Alias.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Alias>): Alias {
+    const message = createBaseAlias();
+    message.name = object.name ?? "";
+    message.targets = object.targets?.map((e) => e) || [];
+    message.line = object.line ?? 0;
     return message;
   },
 };
@@ -5360,6 +5821,26 @@ export const AdminService = {
     responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
   },
+  /** shadowctl aliases show NAME: one alias of the table (NOT_FOUND when there is none). */
+  getAlias: {
+    path: "/shadowd.v1.Admin/GetAlias" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAliasRequest): Buffer => Buffer.from(GetAliasRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAliasRequest => GetAliasRequest.decode(value),
+    responseSerialize: (value: Alias): Buffer => Buffer.from(Alias.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Alias => Alias.decode(value),
+  },
+  /** shadowctl aliases show: every alias, in the order of the imported file. */
+  listAliases: {
+    path: "/shadowd.v1.Admin/ListAliases" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ListAliasesRequest): Buffer => Buffer.from(ListAliasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAliasesRequest => ListAliasesRequest.decode(value),
+    responseSerialize: (value: Alias): Buffer => Buffer.from(Alias.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Alias => Alias.decode(value),
+  },
 } as const;
 
 export interface AdminServer extends UntypedServiceImplementation {
@@ -5387,6 +5868,10 @@ export interface AdminServer extends UntypedServiceImplementation {
   resetFailures: handleUnaryCall<ResetFailuresRequest, ResetFailuresResponse>;
   /** shadowctl status: version, uptime, counts. */
   getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  /** shadowctl aliases show NAME: one alias of the table (NOT_FOUND when there is none). */
+  getAlias: handleUnaryCall<GetAliasRequest, Alias>;
+  /** shadowctl aliases show: every alias, in the order of the imported file. */
+  listAliases: handleServerStreamingCall<ListAliasesRequest, Alias>;
 }
 
 export interface AdminClient extends Client {
@@ -5563,6 +6048,26 @@ export interface AdminClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatusResponse) => void,
   ): ClientUnaryCall;
+  /** shadowctl aliases show NAME: one alias of the table (NOT_FOUND when there is none). */
+  getAlias(request: GetAliasRequest, callback: (error: ServiceError | null, response: Alias) => void): ClientUnaryCall;
+  getAlias(
+    request: GetAliasRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Alias) => void,
+  ): ClientUnaryCall;
+  getAlias(
+    request: GetAliasRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Alias) => void,
+  ): ClientUnaryCall;
+  /** shadowctl aliases show: every alias, in the order of the imported file. */
+  listAliases(request: ListAliasesRequest, options?: Partial<CallOptions>): ClientReadableStream<Alias>;
+  listAliases(
+    request: ListAliasesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<Alias>;
 }
 
 export const AdminClient = makeGenericClientConstructor(AdminService, "shadowd.v1.Admin") as unknown as {
