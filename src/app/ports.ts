@@ -19,7 +19,7 @@ export interface PasswordHasher {
    * the wait queue is full.
    */
   verify(password: Buffer, storedHash: string, options: { nullok: boolean }): Promise<HashCheck>;
-  /** A new argon2id PHC string in the reference parameter order ($argon2id$v=19$m=,t=,p=$...). */
+  /** A new hash in the configured scheme (--hash-scheme): argon2id PHC in the reference order ($argon2id$v=19$m=,t=,p=$...), or yescrypt/sha512crypt via libxcrypt. */
   hash(password: Buffer): Promise<string>;
   /** True for anything but argon2id at the configured parameters (a re-hash target). */
   needsRehash(storedHash: string): boolean;

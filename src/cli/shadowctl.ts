@@ -17,7 +17,8 @@ import {
 } from "./shadowctl/context";
 import { GETENT_COMMAND } from "./shadowctl/getent-command";
 import { IMPORT_COMMAND } from "./shadowctl/import-command";
-import { ALIASES_COMMAND, EXPORT_COMMAND, FAILLOCK_COMMAND } from "./shadowctl/maintenance-commands";
+import { ALIASES_COMMAND, NEWALIASES_COMMAND } from "./shadowctl/aliases-command";
+import { EXPORT_COMMAND, FAILLOCK_COMMAND } from "./shadowctl/maintenance-commands";
 import { PASSWD_COMMAND } from "./shadowctl/passwd-command";
 import { STATUS_COMMAND } from "./shadowctl/status-command";
 import { USERADD_COMMAND, USERDEL_COMMAND, USERMOD_COMMAND } from "./shadowctl/user-commands";
@@ -49,6 +50,7 @@ export const COMMANDS: readonly Command[] = [
   IMPORT_COMMAND,
   EXPORT_COMMAND,
   ALIASES_COMMAND,
+  NEWALIASES_COMMAND,
   FAILLOCK_COMMAND,
   STATUS_COMMAND,
 ];

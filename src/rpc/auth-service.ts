@@ -7,16 +7,19 @@ import { checkAccount, getAging } from "../app/check-account";
 import type { AppLogger } from "../app/ports";
 import { unary } from "./unary";
 import { RpcError } from "./errors";
-import { authResultToProto, accountToProto, agingToProto, changeResultToProto } from "./convert";
+import { authResultToProto, accountToProto, agingToProto, changeResultToProto, recipientToProto } from "./convert";
 import { changePassword } from "../app/change-password";
-import { requireUsername, requireShortText, MAX_SERVICE_BYTES, MAX_ADDRESS_BYTES } from "./validate";
+import { resolveRecipient } from "../app/aliases";
+import type { Relay } from "../app/relay";
+import type { AliasStore } from "../storage/alias-store";
+import { requireUsername, requireShortText, MAX_SERVICE_BYTES, MAX_ADDRESS_BYTES, MAX_USERNAME_BYTES } from "./validate";
 
 export interface AuthServiceDeps extends AuthenticateDeps {
   logger: AppLogger;
-}
-
-function notYet(method: string): never {
-  throw new RpcError(status.UNIMPLEMENTED, `${method} is not implemented in this version of shadowd`);
+  /** POP-before-SMTP grants, for CheckRelay. */
+  relay: Pick<Relay, "checkRelay">;
+  /** The aliases table, for ResolveRecipient. */
+  aliases: AliasStore;
 }
 
 export function createAuthService(deps: AuthServiceDeps): AuthServer {
@@ -57,7 +60,19 @@ export function createAuthService(deps: AuthServiceDeps): AuthServer {
       logger.info({ user: username, service, rhost: remoteAddress, result: outcome.result, reason: outcome.reason }, "change password");
       return { result: changeResultToProto(outcome.result), message: outcome.message };
     }),
-    checkRelay: unary(logger, "Auth/CheckRelay", async () => notYet("CheckRelay")),
-    resolveRecipient: unary(logger, "Auth/ResolveRecipient", async () => notYet("ResolveRecipient")),
+    checkRelay: unary(logger, "Auth/CheckRelay", async (request: pb.CheckRelayRequest): Promise<pb.CheckRelayResponse> => {
+      const remoteAddress = requireShortText(request.remoteAddress, "remote_address", MAX_ADDRESS_BYTES);
+      if (remoteAddress.trim() === "") throw new RpcError(status.INVALID_ARGUMENT, "remote_address is empty");
+      const answer = await deps.relay.checkRelay(remoteAddress);
+      logger.debug({ rhost: remoteAddress, allowed: answer.allowed, user: answer.username }, "check relay");
+      return { allowed: answer.allowed, username: answer.username, expiresAt: Math.floor(answer.expiresAtMs / 1000) };
+    }),
+    resolveRecipient: unary(logger, "Auth/ResolveRecipient", async (request: pb.ResolveRecipientRequest): Promise<pb.ResolveRecipientResponse> => {
+      const localPart = requireShortText(request.localPart, "local_part", MAX_USERNAME_BYTES);
+      if (localPart === "") throw new RpcError(status.INVALID_ARGUMENT, "local_part is empty");
+      const resolution = await resolveRecipient(deps, localPart);
+      logger.debug({ localPart, found: resolution.found, accounts: resolution.accounts.length, unresolved: resolution.unresolved.length }, "resolve recipient");
+      return recipientToProto(resolution);
+    }),
   };
 }

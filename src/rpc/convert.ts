@@ -4,6 +4,9 @@ import type { Account, ShadowFields } from "../domain/account";
 import type { AuthResultKind } from "../domain/outcomes";
 import type { AgingDescription } from "../domain/aging";
 import type { ChangeResultKind } from "../app/change-password";
+import { formatAliasTarget } from "../domain/aliases-format";
+import type { RecipientResolution, UnresolvedReason } from "../domain/resolve-recipient";
+import type { StoredAlias } from "../storage/alias-store";
 import * as pb from "../gen/shadowd/v1/shadowd";
 
 export function authResultToProto(result: AuthResultKind): pb.AuthResult {
@@ -128,4 +131,33 @@ export function changeResultToProto(result: ChangeResultKind): pb.ChangeResult {
       return unreachable;
     }
   }
+}
+
+export function unresolvedReasonToProto(reason: UnresolvedReason): pb.UnresolvedReason {
+  switch (reason) {
+    case "unknown":
+      return pb.UnresolvedReason.UNRESOLVED_REASON_UNKNOWN;
+    case "loop":
+      return pb.UnresolvedReason.UNRESOLVED_REASON_LOOP;
+    case "too-deep":
+      return pb.UnresolvedReason.UNRESOLVED_REASON_TOO_DEEP;
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+}
+
+export function recipientToProto(resolution: RecipientResolution): pb.ResolveRecipientResponse {
+  return {
+    found: resolution.found,
+    accounts: resolution.accounts,
+    otherTargets: resolution.otherTargets,
+    unresolved: resolution.unresolved.map(({ target, reason }) => ({ target, reason: unresolvedReasonToProto(reason) })),
+  };
+}
+
+/** An alias with its targets as aliases(5) text (formatAliasTarget). */
+export function aliasToProto(alias: StoredAlias): pb.Alias {
+  return { name: alias.name, targets: alias.targets.map(formatAliasTarget), line: alias.line };
 }

@@ -44,7 +44,14 @@ export function unary<Req, Res>(logger: AppLogger, method: string, handler: (req
 const CANCEL_GRACE_MS = 200;
 
 async function* messagesUntilHalfClose<Req>(call: ServerReadableStream<Req, unknown>, method: string): AsyncGenerator<Req> {
-  for await (const message of call as AsyncIterable<Req>) yield message;
+  try {
+    for await (const message of call as AsyncIterable<Req>) yield message;
+  } catch (error) {
+    // The call was ended under the reader (a status already sent, e.g. INVALID_ARGUMENT for
+    // an undecodable message, or a reset connection): a premature close, not a bug.
+    if (call.cancelled) throw new RpcError(status.CANCELLED, `${method}: the stream ended before its half-close; nothing was applied`);
+    throw error;
+  }
   const settled = await new Promise<boolean>((resolve) => {
     if (call.cancelled) return resolve(true);
     const timer = setTimeout(() => resolve(call.cancelled), CANCEL_GRACE_MS);

@@ -1,55 +1,60 @@
-// Owns `shadowctl export` (Admin.ExportAccounts into passwd + shadow files), `aliases`
-// (Admin.ImportAliases, like newaliases) and `faillock --reset` (Admin.ResetFailures).
-import { once } from "node:events";
-import { type FileHandle, open, rename, unlink } from "node:fs/promises";
+// Owns `shadowctl export` (Admin.ExportAccounts into passwd + shadow files) and `faillock
+// --reset` (Admin.ResetFailures). The aliases commands are in aliases-command.ts.
+import { constants, type Stats } from "node:fs";
+import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import { AdminService, type ExportAccountsResponse, type ImportAliasesReport } from "../../gen/shadowd/v1/shadowd";
+import { AdminService, type ExportAccountsResponse } from "../../gen/shadowd/v1/shadowd";
 import { expectOperands, flagOption, parseCommandLine, type ParseOutcome, stringOption } from "./args";
 import { type Command, type CommandContext, EXIT_FAILURE, EXIT_OK, runParsed, writeError, writeOut } from "./context";
-import { formatProblem, IMPORT_CHUNK_BYTES, MAX_PRINTED_PROBLEMS } from "./import-command";
-import { callMethod, reportRpcFailure, type RpcOutcome } from "./rpc-call";
+import { callMethod, reportRpcFailure } from "./rpc-call";
 
 /** A parsed `export` command line. */
 export interface ExportCommand {
   passwdFile: string;
   shadowFile: string;
+  /** Replace files that exist already. */
+  force: boolean;
 }
 
-const EXPORT_HELP = `Usage: shadowctl export --passwd FILE --shadow FILE
+/** The modes export gives its files (Debian's /etc/passwd and /etc/shadow). */
+export const EXPORT_MODES = { passwd: 0o644, shadow: 0o640 } as const;
 
-Write every account back as a passwd(5) and a shadow(5) file, exactly as imported (empty
-fields stay empty). Each file is written to FILE.tmp and then renamed over FILE; the
-shadow file is created with mode 0600.
+const EXPORT_HELP = `Usage: shadowctl export --passwd FILE --shadow FILE [--force]
+
+Write every account back as a passwd(5) and a shadow(5) file. Lines that were imported
+come back byte for byte, in their files' order, as long as the account was not changed
+since; changed and new accounts are written the way shadow-utils writes them, new ones
+after the imported ones in creation order. Comments, blank lines and lines that were not
+imported are not written.
+
+Each file is written to a temporary file in the same directory, synced, and renamed over
+FILE (the shadow file first), so a reader sees the old file or the new one, never half.
+The passwd file gets mode 0644, the shadow file 0640; a replaced file's owner and group
+are kept (e.g. root:shadow for /etc/shadow).
 
 Options:
       --passwd FILE           where to write the passwd lines
       --shadow FILE           where to write the shadow lines (password hashes!)
+  -f, --force                 replace FILEs that exist (default: refuse)
   -h, --help                  show this help
+
+pam_unix cannot read argon2id hashes (shadowd's default for new passwords): see
+shadowd --hash-scheme before switching PAM back to exported files.
 
 Example:
   shadowctl export --passwd backup/passwd --shadow backup/shadow
 `;
 
-const ALIASES_HELP = `Usage: shadowctl aliases FILE
-
-Replace shadowd's aliases table with the aliases(5) file FILE, atomically, like
-newaliases(1). Problems are printed as FILE:LINE: NAME: REASON; any problem leaves the
-table unchanged.
-
-Options:
-  -h, --help                  show this help
-
-Example:
-  shadowctl aliases /etc/aliases
-`;
-
 const FAILLOCK_HELP = `Usage: shadowctl faillock --user USER --reset
+       shadowctl faillock --reset USER
 
 Clear USER's recorded authentication failures, like faillock(8) --reset, so a
 TEMPORARILY_LOCKED account can log in again at once.
 
 Options:
-      --user USER             the account
+      --user USER             the account (or give it as the operand)
       --reset                 clear its failure records
   -h, --help                  show this help
 
@@ -59,7 +64,7 @@ Example:
 
 /** Parse `export` arguments. */
 export function parseExportArgs(args: readonly string[]): ParseOutcome<ExportCommand> {
-  const line = parseCommandLine(args, { passwd: { type: "string" }, shadow: { type: "string" } });
+  const line = parseCommandLine(args, { passwd: { type: "string" }, shadow: { type: "string" }, force: { type: "boolean", short: "f" } });
   if (line.kind !== "ok") return line;
   const none = expectOperands(line.value, []);
   if (none.kind !== "ok") return none;
@@ -67,26 +72,18 @@ export function parseExportArgs(args: readonly string[]): ParseOutcome<ExportCom
   const shadowFile = stringOption(line.value, "shadow");
   if (passwdFile === undefined || passwdFile === "") return { kind: "usage", message: "missing --passwd FILE" };
   if (shadowFile === undefined || shadowFile === "") return { kind: "usage", message: "missing --shadow FILE" };
-  if (passwdFile === shadowFile) return { kind: "usage", message: "--passwd and --shadow must be different files" };
-  return { kind: "ok", value: { passwdFile, shadowFile } };
-}
-
-/** Parse `aliases` arguments. */
-export function parseAliasesArgs(args: readonly string[]): ParseOutcome<{ file: string }> {
-  const line = parseCommandLine(args, {});
-  if (line.kind !== "ok") return line;
-  const operands = expectOperands(line.value, ["FILE"]);
-  if (operands.kind !== "ok") return operands;
-  return { kind: "ok", value: { file: operands.value[0] ?? "" } };
+  if (resolve(passwdFile) === resolve(shadowFile)) return { kind: "usage", message: "--passwd and --shadow must be different files" };
+  return { kind: "ok", value: { passwdFile, shadowFile, force: flagOption(line.value, "force") } };
 }
 
 /** Parse `faillock` arguments. */
 export function parseFaillockArgs(args: readonly string[]): ParseOutcome<{ name: string }> {
   const line = parseCommandLine(args, { user: { type: "string" }, reset: { type: "boolean" } });
   if (line.kind !== "ok") return line;
-  const none = expectOperands(line.value, []);
-  if (none.kind !== "ok") return none;
-  const name = stringOption(line.value, "user");
+  const flagged = stringOption(line.value, "user");
+  const operands = expectOperands(line.value, flagged === undefined && line.value.positionals.length > 0 ? ["USER"] : []);
+  if (operands.kind !== "ok") return operands;
+  const name = flagged ?? operands.value[0];
   if (name === undefined) return { kind: "usage", message: "missing --user USER" };
   if (!flagOption(line.value, "reset")) return { kind: "usage", message: "only --reset is supported" };
   return { kind: "ok", value: { name } };
@@ -100,14 +97,6 @@ export const EXPORT_COMMAND: Command = {
   run: (context, args) => runParsed(context, EXPORT_COMMAND, parseExportArgs(args), (command) => runExport(context, command)),
 };
 
-/** `shadowctl aliases`. */
-export const ALIASES_COMMAND: Command = {
-  name: "aliases",
-  summary: "replace the aliases table from an aliases(5) file (like newaliases)",
-  help: ALIASES_HELP,
-  run: (context, args) => runParsed(context, ALIASES_COMMAND, parseAliasesArgs(args), ({ file }) => runAliases(context, file)),
-};
-
 /** `shadowctl faillock`. */
 export const FAILLOCK_COMMAND: Command = {
   name: "faillock",
@@ -118,114 +107,122 @@ export const FAILLOCK_COMMAND: Command = {
 
 async function runExport(context: CommandContext, command: ExportCommand): Promise<number> {
   const targets = [
-    { file: command.passwdFile, mode: 0o644 },
-    { file: command.shadowFile, mode: 0o600 },
+    { kind: "passwd" as const, file: command.passwdFile, mode: EXPORT_MODES.passwd },
+    { kind: "shadow" as const, file: command.shadowFile, mode: EXPORT_MODES.shadow },
   ];
-  const handles: FileHandle[] = [];
+  const outputs: AtomicFile[] = [];
   try {
     for (const target of targets) {
-      handles.push(await open(`${target.file}.tmp`, "w", target.mode));
+      const existing = await statIfExists(target.file);
+      if (existing !== null && !command.force) {
+        writeError(context, `export: ${target.file} exists; nothing was written (use --force to replace it)`);
+        await discardAll(outputs);
+        return EXIT_FAILURE;
+      }
+      if (existing?.isDirectory() === true) throw new Error(`${target.file} is a directory`);
+      outputs.push(await createAtomicFile(target.file, target.mode, existing));
     }
   } catch (error) {
-    await Promise.allSettled(handles.map((handle) => handle.close()));
-    writeError(context, `export: cannot write: ${error instanceof Error ? error.message : String(error)}`);
+    await discardAll(outputs);
+    writeError(context, `export: cannot write: ${errorText(error)}; nothing was written`);
     return EXIT_FAILURE;
   }
-  const [passwd, shadow] = handles as [FileHandle, FileHandle];
-  let failed = false;
+  const [passwd, shadow] = outputs as [AtomicFile, AtomicFile];
+  const lines = { passwd: 0, shadow: 0 };
   const stream = context.admin().exportAccounts({}, new Metadata(), context.callOptions("stream"));
   try {
     for await (const message of stream as AsyncIterable<ExportAccountsResponse>) {
       const part = message.part;
       if (part === undefined) continue;
-      await (part.$case === "passwdChunk" ? passwd : shadow).write(part.value);
+      const target = part.$case === "passwdChunk" ? passwd : shadow;
+      await target.handle.write(part.value);
+      lines[part.$case === "passwdChunk" ? "passwd" : "shadow"] += countNewlines(part.value);
     }
+    // The shadow file first: a new account's shadow line before its passwd line.
+    await shadow.commit();
+    await passwd.commit();
   } catch (error) {
-    failed = true;
     stream.cancel();
+    await discardAll(outputs);
     if (isServiceError(error)) {
       reportRpcFailure(context.io.stderr, error, { action: "export failed", socket: context.endpoints.adminSocket });
     } else {
-      writeError(context, `export: cannot write: ${error instanceof Error ? error.message : String(error)}`);
+      writeError(context, `export: cannot write: ${errorText(error)}; nothing was replaced`);
     }
-  }
-  await Promise.allSettled([passwd.close(), shadow.close()]);
-  if (failed) {
-    await Promise.allSettled(targets.map((target) => unlink(`${target.file}.tmp`)));
     return EXIT_FAILURE;
   }
-  for (const target of targets) await rename(`${target.file}.tmp`, target.file);
+  writeOut(context, `export: ${lines.passwd} passwd lines to ${command.passwdFile}, ${lines.shadow} shadow lines to ${command.shadowFile}\n`);
   return EXIT_OK;
 }
 
-async function runAliases(context: CommandContext, file: string): Promise<number> {
-  let handle: FileHandle;
+/** A temporary file next to its target, renamed over it by commit(). */
+interface AtomicFile {
+  handle: FileHandle;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * A new temporary file in `target`'s directory with exactly `mode` (whatever the umask),
+ * and the owner and group of `existing` when it replaces a file. commit() syncs it, renames
+ * it over `target` and syncs the directory; discard() removes it.
+ */
+async function createAtomicFile(target: string, mode: number, existing: Stats | null): Promise<AtomicFile> {
+  const temp = join(dirname(target), `.${basename(target)}.shadowctl-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let done = false;
+  const discard = async (): Promise<void> => {
+    if (done) return;
+    done = true;
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+  };
   try {
-    handle = await open(file, "r");
-    if ((await handle.stat()).isDirectory()) {
-      await handle.close();
-      writeError(context, `aliases: cannot read ${file}: EISDIR: is a directory`);
-      return EXIT_FAILURE;
-    }
+    if (existing !== null) await handle.chown(existing.uid, existing.gid);
+    await handle.chmod(mode);
   } catch (error) {
-    writeError(context, `aliases: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
-    return EXIT_FAILURE;
+    await discard();
+    throw error;
   }
+  return {
+    handle,
+    discard,
+    commit: async () => {
+      await handle.sync();
+      await handle.close();
+      await rename(temp, target);
+      done = true;
+      const directory = await open(dirname(target), "r");
+      try {
+        await directory.sync();
+      } finally {
+        await directory.close();
+      }
+    },
+  };
+}
+
+async function discardAll(outputs: AtomicFile[]): Promise<void> {
+  await Promise.allSettled(outputs.map((output) => output.discard()));
+}
+
+async function statIfExists(path: string): Promise<Stats | null> {
   try {
-    const outcome = await sendAliases(context, handle);
-    if (outcome === "read-failed") {
-      writeError(context, `aliases: cannot read ${file}; the aliases table is unchanged`);
-      return EXIT_FAILURE;
-    }
-    if (!outcome.ok) {
-      return reportRpcFailure(context.io.stderr, outcome.error, { action: "aliases import failed", socket: context.endpoints.adminSocket });
-    }
-    const report = outcome.value;
-    const lines = [`aliases: ${report.aliases}`];
-    for (const problem of report.problems.slice(0, MAX_PRINTED_PROBLEMS)) {
-      lines.push(formatProblem({ ...problem, file: problem.file === "" ? file : problem.file }));
-    }
-    if (report.problems.length > MAX_PRINTED_PROBLEMS) lines.push(`… and ${report.problems.length - MAX_PRINTED_PROBLEMS} more`);
-    writeOut(context, `${lines.join("\n")}\n`);
-    if (report.committed) return EXIT_OK;
-    writeError(context, "aliases: the aliases table is unchanged");
-    return EXIT_FAILURE;
-  } finally {
-    await handle.close();
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
   }
 }
 
-async function sendAliases(
-  context: CommandContext,
-  handle: FileHandle,
-): Promise<RpcOutcome<ImportAliasesReport> | "read-failed"> {
-  let answered = false;
-  let resolveResult: (outcome: RpcOutcome<ImportAliasesReport>) => void = () => undefined;
-  const result = new Promise<RpcOutcome<ImportAliasesReport>>((resolve) => {
-    resolveResult = resolve;
-  });
-  const onAnswer = (error: ServiceError | null, report: ImportAliasesReport): void => {
-    answered = true;
-    resolveResult(error === null ? { ok: true, value: report } : { ok: false, error });
-  };
-  const call = context.admin().importAliases(new Metadata(), context.callOptions("stream"), onAnswer);
-  const reader = handle.createReadStream({ highWaterMark: IMPORT_CHUNK_BYTES, autoClose: false });
-  try {
-    for await (const chunk of reader as AsyncIterable<Buffer>) {
-      if (answered) break;
-      if (!call.write({ chunk })) await Promise.race([once(call, "drain").catch(() => undefined), result]);
-    }
-  } catch {
-    // ImportAliases has no way to mark a stream invalid: shadowd must not commit a
-    // cancelled stream (grpc-js reports a client cancel to the server as a normal end).
-    call.cancel();
-    await result;
-    return "read-failed";
-  } finally {
-    reader.destroy();
-  }
-  if (!answered) call.end();
-  return result;
+function countNewlines(bytes: Uint8Array): number {
+  let count = 0;
+  for (let index = bytes.indexOf(10); index !== -1; index = bytes.indexOf(10, index + 1)) count++;
+  return count;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function runFaillock(context: CommandContext, name: string): Promise<number> {

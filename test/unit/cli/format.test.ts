@@ -133,6 +133,7 @@ function report(overrides: Partial<ImportReport> = {}): ImportReport {
     updatedNames: [],
     deletedNames: [],
     skippedNames: [],
+    problemCount: overrides.problems?.length ?? 0,
     ...overrides,
   };
 }
@@ -166,6 +167,13 @@ describe("import reports", () => {
     assert.equal(lines.filter((line) => line.startsWith("shadow:")).length, 50);
     assert.equal(lines.at(-1), "… and 3 more");
   });
+  it("counts the problems the server counted but did not list", () => {
+    const problems = Array.from({ length: 60 }, (_, index) => ({ file: "passwd", line: index + 1, name: "", reason: "bad" }));
+    const lines = formatImportReport(report({ problems, problemCount: 2500 }), { dryRun: false }).trimEnd().split("\n");
+    assert.equal(lines.find((line) => line.startsWith("problems:")), "problems:  2500");
+    assert.equal(lines.filter((line) => line.startsWith("passwd:")).length, 50);
+    assert.equal(lines.at(-1), "… and 2450 more");
+  });
   it("says a dry run wrote nothing", () => {
     assert.match(formatImportReport(report({ created: 1 }), { dryRun: true }), /dry run: nothing was written\n$/);
   });
@@ -183,6 +191,7 @@ describe("import reports", () => {
       updatedNames: [],
       skippedNames: [],
       deletedNames: [],
+      problemCount: 1,
       problems: [{ file: "p", line: 1, name: "x", reason: "r" }],
     });
   });

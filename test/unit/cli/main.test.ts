@@ -25,6 +25,7 @@ import {
   type ModifyUserRequest,
   type SetAgingRequest,
   type SetPasswordRequest,
+  UnresolvedReason,
 } from "../../../src/gen/shadowd/v1/shadowd";
 import { accountFromProto } from "../../../src/rpc/convert";
 
@@ -67,8 +68,8 @@ function withoutUndefined<T extends object>(message: T): T {
 }
 
 function emptyReport(overrides: Partial<ImportReport>): ImportReport {
-  const base: ImportReport = { created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, problems: [], committed: false, createdNames: [], updatedNames: [], deletedNames: [], skippedNames: [] };
-  return { ...base, ...overrides };
+  const base: ImportReport = { created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, problems: [], committed: false, createdNames: [], updatedNames: [], deletedNames: [], skippedNames: [], problemCount: 0 };
+  return { ...base, problemCount: overrides.problems?.length ?? 0, ...overrides };
 }
 
 function createFakeAdmin(accounts: Map<string, Account>, recorded: Recorded): AdminServer {
@@ -129,8 +130,24 @@ function createFakeAdmin(accounts: Map<string, Account>, recorded: Recorded): Ad
       call.end();
     },
     importAliases: (call, callback) => {
-      call.on("data", () => undefined);
-      call.on("end", () => callback(null, { aliases: 3, problems: [], committed: true }));
+      const chunks: Buffer[] = [];
+      call.on("data", (message: { chunk: Buffer }) => chunks.push(message.chunk));
+      call.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const bad = text.split("\n").findIndex((line) => line.startsWith("bad"));
+        if (bad === -1) return callback(null, { aliases: 3, problems: [], committed: true, problemCount: 0 });
+        // As a report capped before the problem count: one listed, 1234 in all.
+        callback(null, { aliases: 0, problems: [{ file: "aliases", line: bad + 1, name: "bad", reason: "no targets after ':'" }], committed: false, problemCount: 1234 });
+      });
+    },
+    getAlias: (call, callback) =>
+      call.request.name.toLowerCase() === "postmaster"
+        ? callback(null, { name: "postmaster", targets: ["root", '"|/usr/bin/logger -t mail"'], line: 2 })
+        : callback(serviceError(grpc.status.NOT_FOUND, `alias '${call.request.name}' does not exist`), null),
+    listAliases: (call) => {
+      call.write({ name: "postmaster", targets: ["root"], line: 2 });
+      call.write({ name: "list owners", targets: ["\\alice", '"carol smith"@example.org'], line: 3 });
+      call.end();
     },
     resetFailures: (_call, callback) => callback(null, { cleared: 2 }),
     getStatus: (_call, callback) => callback(null, { version: "0.1.0-test", uptimeSeconds: 3723, accounts: 2, database: "/tmp/x.db", today: 19000 }),
@@ -149,7 +166,10 @@ const FAKE_AUTH: AuthServer = {
   getAging: (_call, callback) => callback(serviceError(grpc.status.UNIMPLEMENTED, "not in the fake"), null),
   changePassword: (_call, callback) => callback(serviceError(grpc.status.UNIMPLEMENTED, "not in the fake"), null),
   checkRelay: (_call, callback) => callback(serviceError(grpc.status.UNIMPLEMENTED, "not in the fake"), null),
-  resolveRecipient: (_call, callback) => callback(serviceError(grpc.status.UNIMPLEMENTED, "not in the fake"), null),
+  resolveRecipient: (call, callback) =>
+    callback(null, call.request.localPart === "daemon"
+      ? { found: true, accounts: ["alice"], otherTargets: ["|/usr/bin/procmail -a x", "bob@example.org"], unresolved: [{ target: "ghost", reason: UnresolvedReason.UNRESOLVED_REASON_UNKNOWN }] }
+      : { found: false, accounts: [], otherTargets: [], unresolved: [] }),
 };
 
 function bind(server: grpc.Server, socket: string): Promise<void> {
@@ -464,8 +484,8 @@ describe("shadowctl main() against a fake shadowd", () => {
   describe("import", () => {
     const passwdFile = join(dir, "passwd");
     const shadowFile = join(dir, "shadow");
-    it("streams the options, then the passwd file, then the shadow file in 64 KiB chunks", async () => {
-      const passwdText = Array.from({ length: 3000 }, (_, index) => `user${index}:x:${2000 + index}:100:${"g".repeat(20)}:/home/user${index}:/bin/sh\n`).join("");
+    it("streams the options, then both files in 256 KiB chunks", async () => {
+      const passwdText = Array.from({ length: 6000 }, (_, index) => `user${index}:x:${2000 + index}:100:${"g".repeat(20)}:/home/user${index}:/bin/sh\n`).join("");
       const shadowText = "user0:$6$x$y:19000:0:99999:7:::\n";
       writeFileSync(passwdFile, passwdText);
       writeFileSync(shadowFile, shadowText);
@@ -479,10 +499,12 @@ describe("shadowctl main() against a fake shadowd", () => {
       });
       const kinds = messages.slice(1).map((message) => message.part?.$case);
       const passwdChunks = messages.flatMap((m) => (m.part?.$case === "passwdChunk" ? [m.part.value] : []));
-      assert.ok(passwdChunks.length > 1, "a file larger than 64 KiB goes in several chunks");
-      assert.ok(passwdChunks.every((chunk) => chunk.length <= 64 * 1024));
+      assert.ok(passwdChunks.length > 1, "a file larger than 256 KiB goes in several chunks");
+      assert.ok(passwdChunks.every((chunk) => chunk.length <= 256 * 1024));
       assert.equal(Buffer.concat(passwdChunks).toString("utf8"), passwdText);
-      assert.equal(kinds.lastIndexOf("passwdChunk") < kinds.indexOf("shadowChunk"), true, "passwd chunks come before shadow chunks");
+      const shadowChunks = messages.flatMap((m) => (m.part?.$case === "shadowChunk" ? [m.part.value] : []));
+      assert.equal(Buffer.concat(shadowChunks).toString("utf8"), shadowText);
+      assert.equal(kinds.length, passwdChunks.length + shadowChunks.length, "every message after the options is a chunk");
     });
     it("prints a problem as FILE:LINE: NAME: REASON and exits 1 when the import aborted", async () => {
       writeFileSync(passwdFile, "a:x:1000:1000::/h:/bin/sh\nbad:x:1001:1001::/h:/bin/sh\n");
@@ -520,14 +542,22 @@ describe("shadowctl main() against a fake shadowd", () => {
   });
 
   describe("export, aliases, faillock and status", () => {
-    it("export writes both files, the shadow file with mode 0600", async () => {
+    it("export writes both files, the passwd file with mode 0644 and the shadow file with mode 0640, and refuses to replace them without --force", async () => {
       const passwdOut = join(dir, "out-passwd");
       const shadowOut = join(dir, "out-shadow");
       const { code } = await run(["export", "--passwd", passwdOut, "--shadow", shadowOut]);
       assert.equal(code, 0);
       assert.equal(readFileSync(passwdOut, "utf8"), "alice:x:1000:1000::/home/alice:/bin/sh\n");
       assert.equal(readFileSync(shadowOut, "utf8"), "alice:$6$salt$hash:19000:0:99999:7:::\n");
-      assert.equal(statSync(shadowOut).mode & 0o777, 0o600);
+      assert.equal(statSync(passwdOut).mode & 0o777, 0o644);
+      assert.equal(statSync(shadowOut).mode & 0o777, 0o640);
+      writeFileSync(shadowOut, "old\n");
+      const refused = await run(["export", "--passwd", passwdOut, "--shadow", shadowOut]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /exists; nothing was written \(use --force to replace it\)/);
+      assert.equal(readFileSync(shadowOut, "utf8"), "old\n");
+      assert.equal((await run(["export", "--force", "--passwd", passwdOut, "--shadow", shadowOut])).code, 0);
+      assert.equal(readFileSync(shadowOut, "utf8"), "alice:$6$salt$hash:19000:0:99999:7:::\n");
     });
     it("aliases prints the count", async () => {
       const aliasesFile = join(dir, "aliases");
@@ -535,6 +565,45 @@ describe("shadowctl main() against a fake shadowd", () => {
       const { code, stdout } = await run(["aliases", aliasesFile]);
       assert.deepEqual({ code, stdout }, { code: 0, stdout: "aliases: 3\n" });
     });
+    const aliasCases: Array<{ name: string; args: (file: string) => string[]; text?: string; expect: Run }> = [
+      { name: "aliases import FILE prints the count", args: (file) => ["aliases", "import", file], expect: { code: 0, stdout: "aliases: 3\n", stderr: "" } },
+      { name: "newaliases FILE imports like aliases import", args: (file) => ["newaliases", file], expect: { code: 0, stdout: "aliases: 3\n", stderr: "" } },
+      {
+        name: "a refused import prints the problems under the local file name and exits 1",
+        args: (file) => ["aliases", "import", file],
+        text: "postmaster: root\nbad:\n",
+        expect: { code: 1, stdout: "aliases: 0\nFILE:2: bad: no targets after ':'\n… and 1233 more\n", stderr: "shadowctl: aliases: the aliases table is unchanged\n" },
+      },
+      {
+        name: "aliases show prints every alias as an aliases(5) line, quoting names that need it",
+        args: () => ["aliases", "show"],
+        expect: { code: 0, stdout: 'postmaster: root\n"list owners": \\alice, "carol smith"@example.org\n', stderr: "" },
+      },
+      {
+        name: "aliases show NAME prints that alias",
+        args: () => ["aliases", "show", "Postmaster"],
+        expect: { code: 0, stdout: 'postmaster: root, "|/usr/bin/logger -t mail"\n', stderr: "" },
+      },
+      { name: "aliases show of a missing NAME exits 2", args: () => ["aliases", "show", "nobody"], expect: { code: 2, stdout: "", stderr: "shadowctl: aliases: no alias 'nobody'\n" } },
+      {
+        name: "aliases resolve prints accounts, other targets and unresolved names, one per line",
+        args: () => ["aliases", "resolve", "daemon"],
+        expect: { code: 0, stdout: "account: alice\nother: |/usr/bin/procmail -a x\nother: bob@example.org\nunresolved: ghost: neither an alias nor an account\n", stderr: "" },
+      },
+      {
+        name: "aliases resolve of an unknown local part exits 2",
+        args: () => ["aliases", "resolve", "nosuch"],
+        expect: { code: 2, stdout: "", stderr: "shadowctl: aliases: 'nosuch' is neither an alias nor an account\n" },
+      },
+    ];
+    for (const aliasCase of aliasCases) {
+      it(aliasCase.name, async () => {
+        const aliasesFile = join(dir, "aliases-case");
+        writeFileSync(aliasesFile, aliasCase.text ?? "postmaster: root\n");
+        const outcome = await run(aliasCase.args(aliasesFile));
+        assert.deepEqual(outcome, { ...aliasCase.expect, stdout: aliasCase.expect.stdout.replace("FILE", aliasesFile) });
+      });
+    }
     it("faillock --reset succeeds quietly", async () => {
       const { code, stdout } = await run(["faillock", "--user", "alice", "--reset"]);
       assert.deepEqual({ code, stdout }, { code: 0, stdout: "" });

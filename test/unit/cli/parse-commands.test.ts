@@ -174,7 +174,7 @@ describe("auth-test and check-account arguments", () => {
 describe("import arguments", () => {
   const options = { dryRun: false, mode: ImportMode.IMPORT_MODE_MERGE, skipInvalid: false, includeSystem: false, passwdFileName: "p", shadowFileName: "s" };
   runTable(parseImportArgs, [
-    { name: "both files, merge by default", args: ["--passwd", "p", "--shadow", "s"], expected: { passwdFile: "p", shadowFile: "s", json: false, options } },
+    { name: "both files, merge by default", args: ["--passwd", "p", "--shadow", "s"], expected: { passwdFile: "p", shadowFile: "s", json: false, replaceNeedsYes: false, options } },
     {
       name: "every option",
       args: ["--passwd=p", "--shadow=s", "--skip-invalid", "--dry-run", "--json", "--mode", "replace", "--include-system"],
@@ -182,10 +182,21 @@ describe("import arguments", () => {
         passwdFile: "p",
         shadowFile: "s",
         json: true,
+        replaceNeedsYes: false,
         options: { ...options, dryRun: true, skipInvalid: true, includeSystem: true, mode: ImportMode.IMPORT_MODE_REPLACE },
       },
     },
-    { name: "create-only mode", args: ["--passwd", "p", "--shadow", "s", "--mode", "create-only"], expected: { passwdFile: "p", shadowFile: "s", json: false, options: { ...options, mode: ImportMode.IMPORT_MODE_CREATE_ONLY } } },
+    { name: "create-only mode", args: ["--passwd", "p", "--shadow", "s", "--mode", "create-only"], expected: { passwdFile: "p", shadowFile: "s", json: false, replaceNeedsYes: false, options: { ...options, mode: ImportMode.IMPORT_MODE_CREATE_ONLY } } },
+    {
+      name: "replace without --yes is sent as a dry run and flagged",
+      args: ["--passwd", "p", "--shadow", "s", "--mode", "replace"],
+      expected: { passwdFile: "p", shadowFile: "s", json: false, replaceNeedsYes: true, options: { ...options, dryRun: true, mode: ImportMode.IMPORT_MODE_REPLACE } },
+    },
+    {
+      name: "replace with --yes is applied",
+      args: ["--passwd", "p", "--shadow", "s", "--mode", "replace", "-y"],
+      expected: { passwdFile: "p", shadowFile: "s", json: false, replaceNeedsYes: false, options: { ...options, mode: ImportMode.IMPORT_MODE_REPLACE } },
+    },
     { name: "an unknown mode is refused", args: ["--passwd", "p", "--shadow", "s", "--mode", "upsert"], expected: /invalid mode 'upsert'/ },
     { name: "the passwd file is required", args: ["--shadow", "s"], expected: /missing --passwd/ },
     { name: "the shadow file is required (/dev/null says none)", args: ["--passwd", "p"], expected: /missing --shadow FILE \(use --shadow \/dev\/null/ },
@@ -195,8 +206,10 @@ describe("import arguments", () => {
 
 describe("export, faillock and status arguments", () => {
   runTable(parseExportArgs, [
-    { name: "export writes two files", args: ["--passwd", "p", "--shadow", "s"], expected: { passwdFile: "p", shadowFile: "s" } },
+    { name: "export writes two files", args: ["--passwd", "p", "--shadow", "s"], expected: { passwdFile: "p", shadowFile: "s", force: false } },
+    { name: "export --force replaces existing files", args: ["--passwd", "p", "--shadow", "s", "--force"], expected: { passwdFile: "p", shadowFile: "s", force: true } },
     { name: "export refuses one file for both", args: ["--passwd", "x", "--shadow", "x"], expected: /must be different/ },
+    { name: "export refuses one file for both, however spelled", args: ["--passwd", "x", "--shadow", "./x"], expected: /must be different/ },
   ]);
   runTable(parseFaillockArgs, [
     { name: "faillock --user --reset", args: ["--user", "alice", "--reset"], expected: { name: "alice" } },
