@@ -14,6 +14,7 @@ import {
 } from "../account-import";
 import type { AccountFile } from "../storage";
 import { openSqliteDatabase } from "./sqlite-storage";
+import { ACCOUNT_COLUMNS } from "./rows";
 
 /** Where the two staging files are (written by import-staging.ts). */
 export interface StagingFiles {
@@ -33,23 +34,8 @@ const ABSENT =
   "NOT EXISTS (SELECT 1 FROM passwd_stage.problems AS q WHERE q.name = a.name)";
 /** Existing accounts an import re-places: in the files, not skipped, and not create-only. */
 const TOUCHED = `@touchExisting = 1 AND EXISTS (SELECT 1 FROM ${P} AS p WHERE p.name = a.name AND ${KEPT})`;
-const FIELDS = [
-  "passwd_password",
-  "uid",
-  "gid",
-  "gecos",
-  "home",
-  "shell",
-  "has_shadow",
-  "hash",
-  "last_change",
-  "min_days",
-  "max_days",
-  "warn_days",
-  "inactive_days",
-  "expire_date",
-  "flag",
-] as const;
+/** Every account column but the name (the key the merge joins on). */
+const FIELDS = ACCOUNT_COLUMNS.filter((column) => column !== "name");
 /** The account row a passwd line (p) and its shadow line (s, maybe none) make. */
 const JOINED_VALUES =
   "p.passwd_password, p.uid, p.gid, p.gecos, p.home, p.shell, s.line IS NOT NULL, s.hash, s.last_change, s.min_days, " +
