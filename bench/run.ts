@@ -37,7 +37,7 @@ async function throughput(total: number, inFlight: number, task: (i: number) => 
 
 async function main(): Promise<void> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "shd-bench-"));
-  const parsed = loadConfig(["--state-dir", stateDir, "--log-level", "warn"], {});
+  const parsed = loadConfig(["--state-dir", stateDir, "--log-level", "warn", ...(process.env.BENCH_DAEMON_ARGS ?? "").split(" ").filter(Boolean)], {});
   if (parsed.kind !== "run") throw new Error("unexpected config");
   const config: Config = parsed.config;
   const logger = pino({ level: "warn" });

@@ -47,8 +47,9 @@ export function createFaillock(deps: FaillockDeps): Faillock {
   let lastPurgeMs = Number.NEGATIVE_INFINITY;
 
   const writeQueued = async (): Promise<void> => {
-    const changes = queue;
+    const pending = queue;
     queue = [];
+    const changes = await withoutNoOpSuccesses(pending);
     if (changes.length > 0) {
       const locked: { event: LoginEvent; failures: number }[] = [];
       const updates: FailureUpdate[] = changes.map(({ kind, event }) => ({
@@ -81,6 +82,22 @@ export function createFaillock(deps: FaillockDeps): Faillock {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, "cannot purge expired authentication failures");
       }
     }
+  };
+
+  /**
+   * Drop the successes that would clear nothing (no stored records and no failure for the
+   * same name earlier in this batch), so an ordinary login costs a read, not a write
+   * transaction on the connection every caller shares.
+   */
+  const withoutNoOpSuccesses = async (changes: QueuedChange[]): Promise<QueuedChange[]> => {
+    const failedInBatch = new Set<string>();
+    const kept: QueuedChange[] = [];
+    for (const change of changes) {
+      if (change.kind === "failure") failedInBatch.add(change.event.username);
+      else if (!failedInBatch.has(change.event.username) && (await failures.listFailures(change.event.username)).length === 0) continue;
+      kept.push(change);
+    }
+    return kept;
   };
 
   const flush = (): Promise<void> => {
