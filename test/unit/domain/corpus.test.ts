@@ -4,11 +4,11 @@
 // pam_acct_mgmt code, message and `chage -l` bytes, with {today±N} filled in for a fixed day.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
 import { agingMessage, agingPamCode, evaluateAccountAging } from "../../../src/domain/aging";
 import { formatChageDate, formatChageList } from "../../../src/domain/chage-format";
 import { joinAccounts, parsePasswdText, parseShadowText } from "../../../src/domain/shadow-format";
+import { fillTodayTemplate, findCorpusFile } from "../../fixtures/pam/corpus";
 
 /** The day the corpus was recorded (its `today`); any day works for the relative cases. */
 const T = 20_784;
@@ -27,25 +27,12 @@ interface CorpusCase {
   };
 }
 
-function findCorpus(): string {
-  let dir = __dirname;
-  for (let depth = 0; depth < 8; depth++) {
-    const candidate = join(dir, "test", "fixtures", "pam", "pam_unix-1.5.2.jsonl");
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  const shared = "/work/shared/conformance/pam_unix-1.5.2.jsonl";
-  if (existsSync(shared)) return shared;
-  throw new Error("pam_unix-1.5.2.jsonl not found (test/fixtures/pam/)");
-}
-
+/** {today±N} filled in for the fixed day T. */
 function fillToday(template: string, render: (day: number) => string): string {
-  return template.replace(/\{today(?:([+-])(\d+))?\}/g, (_m, sign: string | undefined, digits: string | undefined) =>
-    render(T + (digits === undefined ? 0 : Number(digits) * (sign === "-" ? -1 : 1))),
-  );
+  return fillTodayTemplate(template, T, render);
 }
 
-const cases: CorpusCase[] = readFileSync(findCorpus(), "utf8")
+const cases: CorpusCase[] = readFileSync(findCorpusFile(), "utf8")
   .split("\n")
   .filter((line) => line.trim() !== "")
   .map((line) => JSON.parse(line) as CorpusCase);
