@@ -127,12 +127,9 @@ export function parseUseraddArgs(args: readonly string[]): ParseOutcome<UseraddC
     home: stringOption(line.value, "home-dir") ?? "",
     shell: stringOption(line.value, "shell") ?? "",
   };
-  const uid = parseOptional(stringOption(line.value, "uid"), (text) => parseId(text, "user id"));
-  if (uid.kind !== "ok") return uid;
-  if (uid.value !== undefined) request.uid = uid.value;
-  const gid = parseOptional(stringOption(line.value, "gid"), (text) => parseId(text, "group id"));
-  if (gid.kind !== "ok") return gid;
-  if (gid.value !== undefined) request.gid = gid.value;
+  const ids = parseIdOptions(line.value);
+  if (ids.kind !== "ok") return ids;
+  Object.assign(request, ids.value);
   const expire = parseOptional(stringOption(line.value, "expiredate"), (text) => parseDate(text, "expiry date"));
   if (expire.kind !== "ok") return expire;
   if (expire.value !== undefined && expire.value !== -1) request.expireDate = expire.value;
@@ -146,6 +143,18 @@ export function parseUseraddArgs(args: readonly string[]): ParseOutcome<UseraddC
   }
   if (hash !== undefined) request.passwordHash = hash;
   return { kind: "ok", value: { request, passwordFromStdin } };
+}
+
+/** -u and -g, as useradd and usermod both take them: the ids given, or the usage error. */
+function parseIdOptions(values: Parameters<typeof stringOption>[0]): ParseOutcome<{ uid?: number; gid?: number }> {
+  const ids: { uid?: number; gid?: number } = {};
+  const uid = parseOptional(stringOption(values, "uid"), (text) => parseId(text, "user id"));
+  if (uid.kind !== "ok") return uid;
+  if (uid.value !== undefined) ids.uid = uid.value;
+  const gid = parseOptional(stringOption(values, "gid"), (text) => parseId(text, "group id"));
+  if (gid.kind !== "ok") return gid;
+  if (gid.value !== undefined) ids.gid = gid.value;
+  return { kind: "ok", value: ids };
 }
 
 /** Parse `usermod` arguments into a ModifyUser request. */
@@ -166,12 +175,9 @@ export function parseUsermodArgs(args: readonly string[]): ParseOutcome<UsermodC
   if (home !== undefined) request.home = home;
   const shell = stringOption(line.value, "shell");
   if (shell !== undefined) request.shell = shell;
-  const uid = parseOptional(stringOption(line.value, "uid"), (text) => parseId(text, "user id"));
-  if (uid.kind !== "ok") return uid;
-  if (uid.value !== undefined) request.uid = uid.value;
-  const gid = parseOptional(stringOption(line.value, "gid"), (text) => parseId(text, "group id"));
-  if (gid.kind !== "ok") return gid;
-  if (gid.value !== undefined) request.gid = gid.value;
+  const ids = parseIdOptions(line.value);
+  if (ids.kind !== "ok") return ids;
+  Object.assign(request, ids.value);
   const expire = parseOptional(stringOption(line.value, "expiredate"), (text) => parseDate(text, "expiry date"));
   if (expire.kind !== "ok") return expire;
   if (expire.value !== undefined) request.expireDate = expire.value;
