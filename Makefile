@@ -20,8 +20,13 @@ node_modules/.installed: package.json package-lock.json
 
 install: node_modules/.installed ## npm ci (better-sqlite3 compiles from source: ~2 min)
 
-build: install ## compile TypeScript into dist/
+build: install dist/native/unix-socket.node ## compile TypeScript into dist/ and the shim's socket addon (C) into dist/native/
 	npx tsc -p .
+
+# The pam_exec shim's blocking UNIX-socket addon (Node-API, so any node version loads it).
+dist/native/unix-socket.node: src/native/unix-socket.c node_modules/.installed
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I node_modules/node-api-headers/include -o $@ $< -lm
 
 generate: install ## regenerate src/gen/ from proto/ (ts-proto through buf)
 	npx buf lint

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import argon2 from "argon2";
+import { UNIX_SOCKET_ADDON_PATH, loadUnixSocketAddon } from "../src/rpc/http2-unary-blocking";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SHIM = path.join(ROOT, "bin/shadowd-pam");
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`shadowd-pam bench: ${os.availableParallelism()} cores, node ${process.version}, ${RUNS} interleaved runs each (medians)`);
+    console.log(`shim transport: ${loadUnixSocketAddon() !== null ? `blocking socket addon (${path.relative(ROOT, UNIX_SOCKET_ADDON_PATH)})` : "node:net (the socket addon did not load: make build)"}`);
     console.log(`node -e '':                   ${baseline.toFixed(1)} ms`);
     console.log(`shim auth (Authenticate):     ${auth.toFixed(1)} ms`);
     console.log(`shim account (CheckAccount):  ${account.toFixed(1)} ms`);

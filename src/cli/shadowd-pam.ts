@@ -1,9 +1,11 @@
 // Owns the pam_exec shim (bin/shadowd-pam): one PAM call (auth, account or password) turned
 // into one Auth RPC on shadowd's auth socket, answered with an exit status (0 only for OK),
-// pam_unix's message on stdout and the reason on stderr. Starts fast: no @grpc/grpc-js.
+// pam_unix's message on stdout and the reason on stderr. Starts fast: no @grpc/grpc-js, and
+// no node:net either when the blocking socket addon loads (dist/native/unix-socket.node).
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { AUTH_METHODS, AUTH_RESULT, CHANGE_RESULT, decodeAuthenticateResponse, decodeChangePasswordResponse, decodeCheckAccountResponse, encodeAuthenticateRequest, encodeChangePasswordRequest, encodeCheckAccountRequest, type DecodeOutcome } from "../rpc/auth-wire";
-import { GRPC_STATUS_NAMES, openConnection } from "../rpc/http2-unary-client";
+import { GRPC_STATUS_NAMES, type UnaryCallOptions, type UnaryOutcome } from "../rpc/http2-unary";
+import { callUnaryBlocking, loadUnixSocketAddon } from "../rpc/http2-unary-blocking";
 import { MAX_STDIN_BYTES, parseAuthToken, parseChangeTokens, parseShimArgs, printable, readPamRequest, USAGE, type PamRequest } from "./shadowd-pam/input";
 
 /** Exit statuses. pam_exec maps every non-zero one to PAM_SYSTEM_ERR but logs the number. */
@@ -20,12 +22,17 @@ const GRPC_INVALID_ARGUMENT = 3;
 /** What the shim reads and writes; the process's own in production, fakes in tests. */
 export interface ShimIo {
   env: Readonly<Record<string, string | undefined>>;
-  /** Read stdin to EOF, or until more than maxBytes arrived (then at least maxBytes + 1). */
-  readStdin(maxBytes: number): Promise<Buffer>;
+  /**
+   * Read stdin to EOF, or until more than maxBytes arrived (then at least maxBytes + 1): the
+   * bytes themselves when they were all there at once (pam_exec's pipe), else a promise.
+   */
+  readStdin(maxBytes: number): Buffer | Promise<Buffer>;
   writeStdout(text: string): void;
   writeStderr(text: string): void;
   /** stderr is the very pipe stdout is (pam_exec's `stdout` option): the user would see the reason line. */
   stderrIsRelayed: boolean;
+  /** One unary call to shadowd on a fresh connection. */
+  callUnary(options: UnaryCallOptions): UnaryOutcome | Promise<UnaryOutcome>;
 }
 
 const AUTH_RESULT_NAMES = invertNames(AUTH_RESULT);
@@ -81,7 +88,8 @@ async function planCall(request: PamRequest, io: ShimIo, deadline: Deadline): Pr
       showMessage: () => true,
     };
   }
-  const stdin = await raceDeadline(io.readStdin(MAX_STDIN_BYTES), deadline);
+  const read = io.readStdin(MAX_STDIN_BYTES);
+  const stdin = read instanceof Promise ? await raceDeadline(read, deadline) : read;
   if (stdin === "timeout") return "timeout";
   if (request.type === "auth") {
     const token = parseAuthToken(stdin);
@@ -136,15 +144,12 @@ export async function main(argv: readonly string[], io: ShimIo): Promise<number>
     return EXIT.BAD_INPUT;
   }
   const subject = `${pam.request.type}: user '${printable(pam.request.user)}'`;
-  // Connect while stdin is read and the request is built: the handshake overlaps that work.
-  const connection = openConnection(command.socketPath);
   const plan = await planCall(pam.request, io, deadline);
   if (plan === "timeout" || "bad" in plan) {
-    connection.close();
     report(subject, plan === "timeout" ? `stdin not closed within ${command.timeoutMs} ms` : plan.bad);
     return plan === "timeout" ? EXIT.UNAVAILABLE : EXIT.BAD_INPUT;
   }
-  const outcome = await connection.call(plan.method, plan.request, Math.max(1, deadline.remainingMs()));
+  const outcome = await io.callUnary({ socketPath: command.socketPath, method: plan.method, request: plan.request, timeoutMs: Math.max(1, deadline.remainingMs()) });
   if (outcome.kind === "failed") {
     report(subject, `shadowd unavailable: ${outcome.reason}`);
     return EXIT.UNAVAILABLE;
@@ -205,11 +210,11 @@ function readProcessStdin(maxBytes: number): Promise<Buffer> {
 /**
  * Read stdin to EOF, or until more than maxBytes arrived. pam_exec's pipe (or a file) is
  * reopened non-blocking through /proc and read synchronously: under pam_exec the token and
- * EOF are already there, so that takes microseconds, starts no thread and never holds exit
- * up; while nothing is there yet, it polls. Anything /proc cannot reopen (a socket) goes
- * through process.stdin.
+ * EOF are already there, so the bytes come back at once, in microseconds, with no timer and
+ * no thread; while nothing is there yet, a promise polls. Anything /proc cannot reopen (a
+ * socket) goes through process.stdin.
  */
-function readStdin(maxBytes: number): Promise<Buffer> {
+function readStdin(maxBytes: number): Buffer | Promise<Buffer> {
   let fd: number;
   try {
     fd = openSync("/proc/self/fd/0", fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -218,30 +223,31 @@ function readStdin(maxBytes: number): Promise<Buffer> {
   }
   const buffer = Buffer.allocUnsafe(maxBytes + 1);
   let total = 0;
-  return new Promise((resolve) => {
-    const done = (): void => {
-      closeSync(fd);
-      resolve(buffer.subarray(0, total));
-    };
-    const drain = (): void => {
-      for (;;) {
-        let bytesRead: number;
-        try {
-          bytesRead = readSync(fd, buffer, total, buffer.length - total, null);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "EAGAIN") {
-            setTimeout(drain, 2);
-            return;
-          }
-          // Unreadable counts as empty; the token checks decide.
-          return done();
-        }
-        if (bytesRead === 0) return done();
-        total += bytesRead;
-        if (total > maxBytes) return done();
+  /** Read what is there: "done" at EOF, past maxBytes or on an error (unreadable counts as empty). */
+  const drain = (): "done" | "again" => {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        bytesRead = readSync(fd, buffer, total, buffer.length - total, null);
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EAGAIN" ? "again" : "done";
       }
+      if (bytesRead === 0) return "done";
+      total += bytesRead;
+      if (total > maxBytes) return "done";
+    }
+  };
+  const finish = (): Buffer => {
+    closeSync(fd);
+    return buffer.subarray(0, total);
+  };
+  if (drain() === "done") return finish();
+  return new Promise((resolve) => {
+    const poll = (): void => {
+      if (drain() === "done") resolve(finish());
+      else setTimeout(poll, 2);
     };
-    drain();
+    setTimeout(poll, 2);
   });
 }
 
@@ -253,6 +259,16 @@ function writeFd(fd: number, text: string): void {
   }
 }
 
+/**
+ * The call through the blocking socket addon; through node:net (slower to load, same outcomes)
+ * when the addon is missing or does not load.
+ */
+function callShadowd(options: UnaryCallOptions): UnaryOutcome | Promise<UnaryOutcome> {
+  const addon = loadUnixSocketAddon();
+  if (addon !== null) return callUnaryBlocking(addon, options);
+  return import("../rpc/http2-unary-client").then((client) => client.callUnary(options));
+}
+
 /** The process's own I/O: synchronous writes (pam_exec reads pipes), stdin read without blocking. */
 export function processIo(): ShimIo {
   return {
@@ -261,6 +277,7 @@ export function processIo(): ShimIo {
     writeStdout: (text) => writeFd(1, text),
     writeStderr: (text) => writeFd(2, text),
     stderrIsRelayed: sameOpenFile(1, 2),
+    callUnary: callShadowd,
   };
 }
 

@@ -254,6 +254,32 @@ describe("how pam_exec starts it", () => {
     assert.equal(result.stdout, `${MESSAGES.expired}\n`);
   });
 
+  it("answers alike through node:net when its socket addon is missing (a tree without dist/native/)", async () => {
+    // The shim's modules only: bin/ and dist/src/ copied, dist/native/ left out.
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), "shd-shim-tree-"));
+    try {
+      fs.cpSync(path.dirname(SHIM), path.join(tree, "bin"), { recursive: true });
+      fs.cpSync(path.join(path.dirname(SHIM), "../dist/src"), path.join(tree, "dist/src"), { recursive: true });
+      const shim = path.join(tree, "bin", path.basename(SHIM));
+      const cases = [
+        { user: USERS.good, stdin: PASSWORD, code: 0, reason: "OK" },
+        { user: USERS.good, stdin: WRONG_PASSWORD, code: 1, reason: "DENIED" },
+        { user: USERS.locked, stdin: PASSWORD, code: 1, reason: "LOCKED" },
+      ];
+      for (const c of cases) {
+        const result = await runCommand(NODE, [shim, "--socket", daemon.authSocket], { env: pam("auth", c.user), stdin: c.stdin });
+        outputs.push(result.stdout, result.stderr);
+        assert.equal(result.code, c.code, result.stderr);
+        assert.match(result.stderr, new RegExp(`: ${c.reason}\\n$`));
+      }
+      const down = await runCommand(NODE, [shim, "--socket", path.join(tree, "nobody.sock")], { env: pam("account", USERS.good), stdin: "" });
+      assert.equal(down.code, 4);
+      assert.match(down.stderr, /shadowd unavailable: cannot connect to .*nobody\.sock: ENOENT/);
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
+  });
+
   it("prints its usage with --help and exits 0", async () => {
     const result = await runShim({}, "", ["--help"]);
     assert.equal(result.code, 0);

@@ -14,7 +14,7 @@ import {
   encodeChangePasswordRequest,
   encodeCheckAccountRequest,
 } from "../../../src/rpc/auth-wire";
-import { frameGrpcMessage, unframeGrpcMessage } from "../../../src/rpc/http2-unary-client";
+import { frameGrpcMessage, unframeGrpcMessage } from "../../../src/rpc/http2-unary";
 import {
   AuthResult,
   AuthService,
