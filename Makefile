@@ -26,7 +26,7 @@ build: install dist/native/unix-socket.node ## compile TypeScript into dist/ and
 # The pam_exec shim's blocking UNIX-socket addon (Node-API, so any node version loads it).
 dist/native/unix-socket.node: src/native/unix-socket.c node_modules/.installed
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I node_modules/node-api-headers/include -o $@ $< -lm
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror $(CFLAGS) -fPIC -shared -I node_modules/node-api-headers/include -o $@ $< $(LDFLAGS) -lm
 
 generate: install ## regenerate src/gen/ from proto/ (ts-proto through buf)
 	npx buf lint

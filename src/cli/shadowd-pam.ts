@@ -5,7 +5,7 @@
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { AUTH_METHODS, AUTH_RESULT, CHANGE_RESULT, decodeAuthenticateResponse, decodeChangePasswordResponse, decodeCheckAccountResponse, encodeAuthenticateRequest, encodeChangePasswordRequest, encodeCheckAccountRequest, type DecodeOutcome } from "../rpc/auth-wire";
 import { GRPC_STATUS_NAMES, type UnaryCallOptions, type UnaryOutcome } from "../rpc/http2-unary";
-import { callUnaryBlocking, loadUnixSocketAddon } from "../rpc/http2-unary-blocking";
+import { callUnaryBlocking, loadUnixSocketAddon, monotonicMs } from "../rpc/http2-unary-blocking";
 import { MAX_STDIN_BYTES, parseAuthToken, parseChangeTokens, parseShimArgs, printable, readPamRequest, USAGE, type PamRequest } from "./shadowd-pam/input";
 
 /** Exit statuses. pam_exec maps every non-zero one to PAM_SYSTEM_ERR but logs the number. */
@@ -133,8 +133,8 @@ export async function main(argv: readonly string[], io: ShimIo): Promise<number>
     io.writeStderr(`shadowd-pam: ${command.message}\nTry 'shadowd-pam --help'.\n`);
     return EXIT.USAGE;
   }
-  const endsAt = Date.now() + command.timeoutMs;
-  const deadline: Deadline = { remainingMs: () => endsAt - Date.now() };
+  const endsAt = monotonicMs() + command.timeoutMs;
+  const deadline: Deadline = { remainingMs: () => endsAt - monotonicMs() };
   const pam = readPamRequest(io.env);
   const report = (subject: string, text: string): void => {
     if (!io.stderrIsRelayed) io.writeStderr(`shadowd-pam: ${subject}: ${text}\n`);
@@ -149,7 +149,7 @@ export async function main(argv: readonly string[], io: ShimIo): Promise<number>
     report(subject, plan === "timeout" ? `stdin not closed within ${command.timeoutMs} ms` : plan.bad);
     return plan === "timeout" ? EXIT.UNAVAILABLE : EXIT.BAD_INPUT;
   }
-  const outcome = await io.callUnary({ socketPath: command.socketPath, method: plan.method, request: plan.request, timeoutMs: Math.max(1, deadline.remainingMs()) });
+  const outcome = await io.callUnary({ socketPath: command.socketPath, method: plan.method, request: plan.request, timeoutMs: Math.max(1, Math.ceil(deadline.remainingMs())) });
   if (outcome.kind === "failed") {
     report(subject, `shadowd unavailable: ${outcome.reason}`);
     return EXIT.UNAVAILABLE;

@@ -36,6 +36,20 @@ export function loadUnixSocketAddon(file = UNIX_SOCKET_ADDON_PATH): UnixSocketAd
   return typeof addon.connect === "function" && typeof addon.setTimeouts === "function" ? (addon as UnixSocketAddon) : null;
 }
 
+/**
+ * A signal interrupted the read or write: the kernel does not restart those on a socket with
+ * timeouts (a SIGSTOP/SIGCONT pair is enough); the loop tries again with the time left.
+ */
+const INTERRUPTED = "EINTR";
+
+/**
+ * Milliseconds on the monotonic clock: a wall-clock step must not stretch or cut a deadline.
+ * process.hrtime, not performance.now(), whose first use costs a fresh process ~2.5 ms.
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 function errnoOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
@@ -43,7 +57,7 @@ function errnoOf(error: unknown): string {
 /** One unary call on a fresh connection, blocking the thread until it settles; the connection is closed. */
 export function callUnaryBlocking(addon: UnixSocketAddon, options: UnaryCallOptions): UnaryOutcome {
   const { socketPath, timeoutMs } = options;
-  const endsAt = Date.now() + timeoutMs;
+  const endsAt = monotonicMs() + timeoutMs;
   const timedOut: UnaryOutcome = { kind: "failed", reason: `no answer within ${timeoutMs} ms` };
   let fd: number;
   try {
@@ -57,12 +71,13 @@ export function callUnaryBlocking(addon: UnixSocketAddon, options: UnaryCallOpti
     /** Write all of bytes before the deadline; an outcome when that fails. */
     const writeAll = (bytes: Buffer): UnaryOutcome | null => {
       for (let offset = 0; offset < bytes.length; ) {
-        const remaining = endsAt - Date.now();
+        const remaining = endsAt - monotonicMs();
         if (remaining <= 0) return timedOut;
         try {
           addon.setTimeouts(fd, remaining);
           offset += writeSync(fd, bytes, offset);
         } catch (error) {
+          if (errnoOf(error) === INTERRUPTED) continue;
           return errnoOf(error) === "EAGAIN" ? timedOut : { kind: "failed", reason: `connection to ${socketPath} failed: ${errnoOf(error)}` };
         }
       }
@@ -72,7 +87,7 @@ export function callUnaryBlocking(addon: UnixSocketAddon, options: UnaryCallOpti
     const writeFailure = writeAll(Buffer.concat([encodeConnectionPreface(), encodeUnaryRequest(options.method, options.request, timeoutMs)]));
     if (writeFailure !== null) return writeFailure;
     for (;;) {
-      const remaining = endsAt - Date.now();
+      const remaining = endsAt - monotonicMs();
       if (remaining <= 0) return timedOut;
       // A fresh buffer per read: the reader keeps unfinished frames without copying them.
       const chunk = Buffer.allocUnsafe(16_384);
@@ -81,6 +96,7 @@ export function callUnaryBlocking(addon: UnixSocketAddon, options: UnaryCallOpti
         addon.setTimeouts(fd, remaining);
         bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       } catch (error) {
+        if (errnoOf(error) === INTERRUPTED) continue;
         return errnoOf(error) === "EAGAIN" ? timedOut : { kind: "failed", reason: `connection to ${socketPath} failed: ${errnoOf(error)}` };
       }
       if (bytesRead === 0) return reader.end();

@@ -139,6 +139,41 @@ describe("the shim fails closed when shadowd cannot answer", () => {
     assert.ok(result.elapsedMs >= 500 && result.elapsedMs < 4000, `gave up after ${result.elapsedMs} ms`);
   });
 
+  it("still answers when a signal interrupts its wait (SIGSTOP, then SIGCONT)", async () => {
+    // A proxy that holds the request back for 800 ms, then forwards it to shadowd.
+    let requestArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (requestArrived = resolve));
+    const delayed = await listen("delayed.sock", (client) => {
+      const early: Buffer[] = [];
+      const collect = (chunk: Buffer): void => {
+        early.push(chunk);
+        requestArrived();
+      };
+      client.on("data", collect);
+      client.on("error", () => undefined);
+      setTimeout(() => {
+        client.off("data", collect);
+        const upstream = net.connect(daemon.authSocket);
+        upstream.on("error", () => undefined);
+        for (const chunk of early) upstream.write(chunk);
+        client.pipe(upstream).pipe(client);
+      }, 800);
+    });
+    const child = spawn(NODE, [SHIM, "--socket", delayed, "--timeout", "5"], { env: pam("auth", USERS.good), stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.resume();
+    child.stdin.end(PASSWORD);
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await arrived;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill("SIGCONT");
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /: OK\n$/);
+  });
+
   it("exits 4 when the socket speaks something that is not HTTP/2", async () => {
     const garbage = await listen("garbage.sock", (socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
     const result = await runShim(pam("auth", USERS.good), PASSWORD, ["--socket", garbage, "--timeout", "2"]);

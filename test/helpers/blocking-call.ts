@@ -19,10 +19,12 @@ export function startBlockingCaller(): BlockingCaller {
     waiting.delete(id);
     resolve?.(outcome.kind === "ok" ? { kind: "ok", response: Buffer.from(outcome.response) } : outcome);
   });
-  worker.on("error", (error) => {
-    for (const resolve of waiting.values()) resolve({ kind: "failed", reason: `worker failed: ${error.message}` });
+  const failAll = (reason: string): void => {
+    for (const resolve of waiting.values()) resolve({ kind: "failed", reason });
     waiting.clear();
-  });
+  };
+  worker.on("error", (error) => failAll(`worker failed: ${error.message}`));
+  worker.on("exit", (code) => failAll(`worker exited with ${code}`));
   return {
     call(options: UnaryCallOptions): Promise<UnaryOutcome> {
       const id = nextId++;

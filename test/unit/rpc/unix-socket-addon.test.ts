@@ -154,8 +154,19 @@ describe("setTimeouts", () => {
     }
   });
 
-  it("refuses a timeout out of range and a descriptor that is not a number", () => {
-    assert.equal(thrown(() => addon.setTimeouts(0, 0)).code, "ERR_OUT_OF_RANGE");
-    assert.equal(thrown(() => (addon.setTimeouts as (...args: unknown[]) => void)("0", 100)).code, "ERR_INVALID_ARG_TYPE");
-  });
+  const badArguments: Array<{ name: string; args: unknown[]; code: string; error: RegExp }> = [
+    { name: "a timeout of 0", args: [0, 0], code: "ERR_OUT_OF_RANGE", error: /timeoutMs/ },
+    { name: "a descriptor that is not a number", args: ["0", 100], code: "ERR_INVALID_ARG_TYPE", error: /takes a descriptor and a timeout/ },
+    // Never truncated into another descriptor: 2**40 would be fd 0, 1.5 fd 1.
+    { name: "a descriptor past int's range", args: [2 ** 40, 100], code: "ERR_OUT_OF_RANGE", error: /fd must be a whole number/ },
+    { name: "a fractional descriptor", args: [1.5, 100], code: "ERR_OUT_OF_RANGE", error: /fd must be a whole number/ },
+    { name: "a negative descriptor", args: [-1, 100], code: "ERR_OUT_OF_RANGE", error: /fd must be a whole number/ },
+  ];
+  for (const c of badArguments) {
+    it(`refuses ${c.name}`, () => {
+      const error = thrown(() => (addon.setTimeouts as (...args: unknown[]) => void)(...c.args));
+      assert.equal(error.code, c.code);
+      assert.match(error.message, c.error);
+    });
+  }
 });
