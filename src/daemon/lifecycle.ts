@@ -172,6 +172,7 @@ export async function startDaemon(config: Config, logger: pino.Logger, options: 
     stopping = (async () => {
       logger.info({ reason }, "shadowd stopping: no new calls, finishing calls in flight");
       servers.setServing("NOT_SERVING");
+      servers.endHealthWatches();
       clearInterval(relayPurge);
       await Promise.all([shutdownServer(servers.auth, 10_000), shutdownServer(servers.admin, 10_000), ...(servers.tcp === null ? [] : [shutdownServer(servers.tcp, 10_000)])]);
       await Promise.allSettled([...background]);

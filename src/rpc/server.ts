@@ -4,12 +4,13 @@
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { ServingStatus } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { AuthService, AdminService } from "../gen/shadowd/v1/shadowd";
 import { createAuthService, type AuthServiceDeps } from "./auth-service";
 import { createAdminService, type AdminServiceDeps } from "./admin-service";
 import { createAdminGuard, rejectMalformedRequests, withTolerantDecoding } from "./call-guards";
+import { createHealth } from "./health";
 
 /** Auth requests are small; a whole import arrives in 64 KiB chunks. */
 export const MAX_AUTH_MESSAGE_BYTES = 64 * 1024;
@@ -23,6 +24,8 @@ export interface RpcServers {
   /** Auth + Admin (guarded: listed client certificates only) + health + reflection, for --listen-tcp; null without TCP. */
   tcp: grpc.Server | null;
   setServing(status: ServingStatus): void;
+  /** End the health Watch streams, which would otherwise hold a graceful shutdown. */
+  endHealthWatches(): void;
 }
 
 /** The TCP server's options (createRpcServers builds it only when given). */
@@ -44,7 +47,7 @@ function loadPackageDefinition(protoRoot: string): protoLoader.PackageDefinition
 
 /** Build both servers; `protoRoot` is the proto/ folder (for reflection). */
 export function createRpcServers(deps: AuthServiceDeps & AdminServiceDeps, protoRoot: string, tcpOptions: TcpServerOptions | null = null): RpcServers {
-  const health = new HealthImplementation({ "": "NOT_SERVING", "shadowd.v1.Auth": "NOT_SERVING", "shadowd.v1.Admin": "NOT_SERVING" });
+  const health = createHealth({ "": "NOT_SERVING", "shadowd.v1.Auth": "NOT_SERVING", "shadowd.v1.Admin": "NOT_SERVING" });
   const packageDefinition = loadPackageDefinition(protoRoot);
   const authImpl = createAuthService(deps);
   const adminImpl = createAdminService(deps);
@@ -89,5 +92,6 @@ export function createRpcServers(deps: AuthServiceDeps & AdminServiceDeps, proto
     setServing(status: ServingStatus): void {
       for (const service of ["", "shadowd.v1.Auth", "shadowd.v1.Admin"]) health.setStatus(service, status);
     },
+    endHealthWatches: () => health.endWatches(),
   };
 }

@@ -114,3 +114,28 @@ test("a stop turns health NOT_SERVING at once while a slow call in flight still 
   assert.equal(exitCode, 0);
   assert.ok(exitedAtMs - answeredAtMs < 3000, `the daemon exited ${(exitedAtMs - answeredAtMs).toFixed(0)} ms after the last call`);
 });
+
+test("a Watch stream left open gets NOT_SERVING and then its end at a stop, and holds nothing up", async () => {
+  const daemon = await startTestDaemon();
+  const watcher = new HealthStub(`unix:${daemon.authSocket}`, grpc.credentials.createInsecure());
+  const statuses: string[] = [];
+  const watch = watcher.watch({ service: "shadowd.v1.Auth" });
+  watch.on("data", (message: { status: string }) => statuses.push(message.status));
+  // The client never cancels: it waits for the server to end the stream.
+  const ended = new Promise<grpc.StatusObject>((resolve) => watch.on("status", resolve));
+  watch.on("error", () => undefined);
+  while (statuses.length === 0) await sleep(10);
+
+  const stopStarted = performance.now();
+  daemon.process.kill("SIGTERM");
+  const status = await ended;
+  const exitCode = await daemon.stop();
+  const stopMs = performance.now() - stopStarted;
+  watcher.close();
+
+  assert.deepEqual(statuses, ["SERVING", "NOT_SERVING"]);
+  assert.equal(status.code, grpc.status.OK, `the stream ended normally: ${status.details}`);
+  assert.equal(exitCode, 0);
+  // Before, the open stream held the stop until the forced shutdown after 10 s.
+  assert.ok(stopMs < 3000, `the daemon stopped ${stopMs.toFixed(0)} ms after SIGTERM`);
+});
