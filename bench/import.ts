@@ -10,6 +10,7 @@ import type { Account } from "../src/domain/account";
 import { openSqliteDatabase } from "../src/storage/sqlite/sqlite-storage";
 import { ACCOUNT_COLUMNS, toValues } from "../src/storage/sqlite/rows";
 import { startTestDaemon, runCommand, REPO_ROOT } from "../test/helpers/daemon";
+import { median, runBenchmark } from "./common";
 
 const LINES = Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000);
 /** Rounds; the figures printed are medians (the machine may be shared and noisy). */
@@ -73,12 +74,6 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** One import of the generated files into a fresh daemon: seconds and the daemon's peak RSS. */
 async function importOnce(files: { passwd: string; shadow: string }): Promise<{ seconds: number; rssMb: number }> {
   const daemon = await startTestDaemon({ extraArgs: ["--log-level", "warn"] });
@@ -122,10 +117,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -12,15 +12,10 @@ import { loadConfig, type Config } from "../src/daemon/config";
 import { startDaemon } from "../src/daemon/lifecycle";
 import { AuthClient, AdminClient, AuthService, AdminService, AuthResult } from "../src/gen/shadowd/v1/shadowd";
 import { promiseClient } from "../src/rpc/promise-client";
+import { median, runBenchmark } from "./common";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ECHO_PATH = "/shadowd.bench.Echo/Echo";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Run `task(i)` for i in 0..total-1 with `inFlight` concurrent; returns operations per second. */
 async function throughput(total: number, inFlight: number, task: (i: number) => Promise<void>): Promise<number> {
@@ -115,10 +110,4 @@ async function main(): Promise<void> {
   fs.rmSync(stateDir, { recursive: true, force: true });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -9,18 +9,13 @@ import * as path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import argon2 from "argon2";
 import { UNIX_SOCKET_ADDON_PATH, loadUnixSocketAddon } from "../src/rpc/http2-unary-blocking";
+import { median, runBenchmark } from "./common";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SHIM = path.join(ROOT, "bin/shadowd-pam");
 const RUNS = Number(process.env.BENCH_SHIM_RUNS ?? 30);
 const WARMUP = 3;
 const PASSWORD = "correct horse battery staple";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Wall time of one run, in ms; throws when the exit status is not the expected one. stdin is
@@ -108,10 +103,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchmark(main);
