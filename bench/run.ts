@@ -17,6 +17,28 @@ import { median, runBenchmark } from "./common";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ECHO_PATH = "/shadowd.bench.Echo/Echo";
 
+/**
+ * CPU milliseconds so far of this process's main thread and of all its other threads, from
+ * /proc/self/task/<tid>/stat (utime + stime, in clock ticks); null where /proc has no such files.
+ */
+function threadCpuMs(): { main: number; others: number } | null {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  let main = 0;
+  let others = 0;
+  try {
+    for (const task of fs.readdirSync("/proc/self/task")) {
+      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (task === String(process.pid)) main += ticks / ticksPerMs;
+      else others += ticks / ticksPerMs;
+    }
+  } catch {
+    return null;
+  }
+  return { main, others };
+}
+
 /** Run `task(i)` for i in 0..total-1 with `inFlight` concurrent; returns operations per second. */
 async function throughput(total: number, inFlight: number, task: (i: number) => Promise<void>): Promise<number> {
   let next = 0;
@@ -69,19 +91,33 @@ async function main(): Promise<void> {
   const inFlightAuth = cores * 2;
   const authRates: number[] = [];
   const argonRates: number[] = [];
+  // Where each call's CPU goes: the main thread (gRPC, policy) against the hashing threads.
+  const cpuPerCall = { argonMain: [] as number[], argonOthers: [] as number[], authMain: [] as number[], authOthers: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
+    const beforeArgon = threadCpuMs();
     argonRates.push(await throughput(usersPerRound, inFlightAuth, async () => {
       if (!(await argon2.verify(referenceHash, password))) throw new Error("argon2 baseline failed");
     }));
+    const beforeAuth = threadCpuMs();
     authRates.push(await throughput(usersPerRound, inFlightAuth, async (i) => {
       const response = await authp.authenticate({ username: `bench${round * usersPerRound + i}`, password, service: "bench", remoteAddress: "" });
       if (response.result !== AuthResult.AUTH_RESULT_OK) throw new Error(`authenticate returned ${response.result}`);
     }));
+    const after = threadCpuMs();
+    if (beforeArgon !== null && beforeAuth !== null && after !== null) {
+      cpuPerCall.argonMain.push((beforeAuth.main - beforeArgon.main) / usersPerRound);
+      cpuPerCall.argonOthers.push((beforeAuth.others - beforeArgon.others) / usersPerRound);
+      cpuPerCall.authMain.push((after.main - beforeAuth.main) / usersPerRound);
+      cpuPerCall.authOthers.push((after.others - beforeAuth.others) / usersPerRound);
+    }
   }
   const authRatio = median(authRates) / median(argonRates);
   console.log(`Authenticate (fresh users, ${inFlightAuth} in flight): median ${median(authRates).toFixed(1)} /s`);
   console.log(`raw argon2.verify (same parameters, same process):     median ${median(argonRates).toFixed(1)} /s`);
   console.log(`ratio Authenticate / argon2.verify: ${authRatio.toFixed(3)} (goal >= 0.95)`);
+  if (cpuPerCall.authMain.length > 0) {
+    console.log(`CPU per call, main thread / other threads (hashing): raw verify ${median(cpuPerCall.argonMain).toFixed(2)} / ${median(cpuPerCall.argonOthers).toFixed(1)} ms, Authenticate ${median(cpuPerCall.authMain).toFixed(2)} / ${median(cpuPerCall.authOthers).toFixed(1)} ms`);
+  }
 
   // --- CheckAccount vs bare echo ----------------------------------------------------------
   const calls = Number(process.env.BENCH_RPC_CALLS ?? 20000);

@@ -69,16 +69,22 @@ async function main(): Promise<void> {
     const shimArgs = [SHIM, "--socket", daemon.socket];
     const passwordFile = path.join(stateDir, "password");
     fs.writeFileSync(passwordFile, PASSWORD, { mode: 0o600 });
+    // The same shim from a copy of its tree without dist/native/: the node:net fallback.
+    const fallbackTree = path.join(stateDir, "tree-without-addon");
+    fs.cpSync(path.join(ROOT, "bin"), path.join(fallbackTree, "bin"), { recursive: true });
+    fs.cpSync(path.join(ROOT, "dist/src"), path.join(fallbackTree, "dist/src"), { recursive: true });
+    const fallbackArgs = [path.join(fallbackTree, "bin", path.basename(SHIM)), "--socket", daemon.socket];
     const subjects = [
       { name: "node -e ''", run: () => timeRun(process.execPath, ["-e", ""], {}, "/dev/null") },
       { name: "shim auth (Authenticate)", run: () => timeRun(process.execPath, shimArgs, env("auth"), passwordFile) },
       { name: "shim account (CheckAccount)", run: () => timeRun(process.execPath, shimArgs, env("account"), "/dev/null") },
+      { name: "shim auth, node:net fallback", run: () => timeRun(process.execPath, fallbackArgs, env("auth"), passwordFile) },
     ];
     for (let i = 0; i < WARMUP; i++) for (const subject of subjects) subject.run();
     const times = subjects.map(() => [] as number[]);
     // Interleaved, so that load changes on a shared machine hit every subject alike.
     for (let i = 0; i < RUNS; i++) subjects.forEach((subject, k) => times[k]!.push(subject.run()));
-    const [baseline, auth, account] = times.map(median) as [number, number, number];
+    const [baseline, auth, account, fallbackAuth] = times.map(median) as [number, number, number, number];
 
     // What the configured hash adds to every real login (default parameters, this machine).
     const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 });
@@ -96,6 +102,7 @@ async function main(): Promise<void> {
     console.log(`shim account (CheckAccount):  ${account.toFixed(1)} ms`);
     console.log(`ratio shim account / node -e '': ${(account / baseline).toFixed(2)}`);
     console.log(`ratio shim login / node -e '': ${(auth / baseline).toFixed(2)} (goal <= 1.5)`);
+    console.log(`(without the addon, through node:net: a login in ${fallbackAuth.toFixed(1)} ms, ratio ${(fallbackAuth / baseline).toFixed(2)})`);
     console.log(`(every login also pays its password hash: argon2id m=19456 t=2 p=1 verifies in ${median(verifyTimes).toFixed(1)} ms here, whatever the frontend)`);
   } finally {
     await daemon.stop();
